@@ -1,0 +1,66 @@
+"""One error hierarchy for the project.
+
+Every message says where (file, key path, line, date), what was expected, what was
+found and, where possible, how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class SimError(Exception):
+    """Base class of every error the simulator raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input file.
+
+    Parameters
+    ----------
+    file : str
+        The file the offending value came from.
+    path : str
+        Dotted key path inside the file, e.g. ``cities.ningbo.rules[1].channels``.
+    message : str
+        What was expected and what was found.
+    line : int or None
+        1-based line of the offending key, when known.
+    hint : str
+        How to fix it (may be empty).
+    """
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: '{self.path}': {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} Hint: {self.hint}" if self.hint else text
+
+
+@dataclass
+class ScenarioError(SimError):
+    """A scenario or person file is invalid; carries every problem found, not just the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} found:"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class PersonFileError(ScenarioError):
+    """A person file for ``sim check`` is invalid."""
+
+
+class CalibrationError(SimError):
+    """A calibration target or fit failed."""

@@ -1,0 +1,289 @@
+"""Load scenario files: YAML → ``extends`` chain → overrides → validated :class:`Scenario`.
+
+All problems are collected and raised together as one :class:`~sim.errors.ScenarioError`;
+nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario.schema import Scenario
+from sim.scenario.timeline import check_timelines
+from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+"""The preset library; ``extends: NAME`` also looks here."""
+
+RENAMED: dict[str, str] = {
+    "continuous_months": "social_insurance: {count: continuous, months: N}",
+    "cumulative_months": "social_insurance: {count: cumulative, months: M, window: W}",
+    "quota": "rounds.quota_persons",
+    "effective_from": "from",
+}
+"""Keys people are likely to write, mapped to what the schema calls them."""
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file, following ``extends`` and applying overrides.
+
+    Parameters
+    ----------
+    path : str or Path
+        A scenario YAML file, or the id of a preset in ``scenarios/``.
+    overrides : mapping, optional
+        ``{"dotted.key[1].path": value}`` applied after the file (for sweeps and the dashboard).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found, each with file, key path, line and a hint.
+    """
+    data, origins = _load_chain(_locate(Path(path)), ())
+    if overrides:
+        data = apply_overrides(data, overrides, origins)
+    return validate_scenario(data, origins, str(path))
+
+
+def validate_scenario(data: Any, origins: Origins, name: str) -> Scenario:
+    """Validate merged scenario data; raise a :class:`ScenarioError` with every problem."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(name, "", f"must be a mapping of keys, got {type(data).__name__}.")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError([_problem(e, origins, name) for e in err.errors()]) from err
+    problems = check_timelines(scenario, origins, name)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _locate(path: Path) -> Path:
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    matches = sorted(SCENARIO_DIR.rglob(f"{path.name}.yaml"))
+    return matches[0] if matches else path.with_suffix(".yaml")
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
+    data, origins = read_yaml(path)
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else type(data).__name__
+        raise ScenarioError([Problem(str(path), "", f"must be a mapping of keys, got {found}.")])
+    parent_name = data.get("extends")
+    if parent_name is None:
+        return data, origins
+    parent = _find_parent(path, str(parent_name))
+    if parent is None:
+        file, line = origins[("extends",)]
+        presets = sorted(p.stem for p in SCENARIO_DIR.rglob("*.yaml"))
+        close = difflib.get_close_matches(str(parent_name), presets, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "give a path relative to this file or a preset id"
+        raise ScenarioError([Problem(file, "extends", f"no scenario '{parent_name}' found.", line, hint)])
+    if parent.resolve() in seen:
+        chain = " → ".join(p.name for p in (*seen, parent.resolve()))
+        raise ScenarioError([Problem(str(path), "extends", f"extends itself in a cycle: {chain}.")])
+    base, base_origins = _load_chain(parent, (*seen, path.resolve()))
+    return merge(base, data, base_origins, origins)
+
+
+def _find_parent(path: Path, name: str) -> Path | None:
+    for candidate in (path.parent / name, path.parent / f"{name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    matches = sorted(SCENARIO_DIR.rglob(f"{name}.yaml"))
+    return matches[0] if matches else None
+
+
+def merge(
+    base: Any, child: Any, base_origins: Origins, child_origins: Origins, at: KeyPath = ()
+) -> tuple[Any, Origins]:
+    """Deep-merge ``child`` over ``base``; rule lists merge by their ``from`` date.
+
+    Mappings merge key by key (a child's null removes the key, except inside rule sets,
+    where null keeps its timeline meaning of "abolished from this date"), a city's ``rules`` list merges entry by entry where the
+    ``from`` dates match (a new date adds a rule set), any other value is replaced.
+
+    Returns
+    -------
+    merged, origins
+        The merged data and the origin of each of its key paths.
+    """
+    if isinstance(base, dict) and isinstance(child, dict):
+        merged: dict[Any, Any] = {}
+        origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
+        for key in [*base, *(k for k in child if k not in base)]:
+            sub_base, sub_child = _sub(base_origins, key), _sub(child_origins, key)
+            if key in base and key in child:
+                value, sub = merge(base[key], child[key], sub_base, sub_child, (*at, key))
+            elif key in child:
+                value, sub = child[key], sub_child
+            else:
+                value, sub = base[key], sub_base
+            if value is None and key in child and "rules" not in at:
+                continue  # null in an extending file removes the inherited key (e.g. a city)
+            merged[key] = value
+            origins.update({(key, *p): o for p, o in sub.items()})
+        return merged, origins
+    if at[-1:] == ("rules",) and isinstance(base, list) and isinstance(child, list):
+        return _merge_rule_lists(base, child, base_origins, child_origins, at)
+    return child, child_origins
+
+
+def _merge_rule_lists(
+    base: list[Any], child: list[Any], base_origins: Origins, child_origins: Origins, at: KeyPath
+) -> tuple[list[Any], Origins]:
+    entries: dict[str, tuple[Any, Origins]] = {}
+    for items, item_origins, tag in ((base, base_origins, "base"), (child, child_origins, "child")):
+        for index, item in enumerate(items):
+            sub = _sub(item_origins, index)
+            key = str(item.get("from")) if isinstance(item, dict) and "from" in item else f"{tag}{index}"
+            if key in entries:
+                entries[key] = merge(entries[key][0], item, entries[key][1], sub, (*at, index))
+            else:
+                entries[key] = (item, sub)
+    ordered = sorted(entries.values(), key=lambda e: str(e[0].get("from", "")) if isinstance(e[0], dict) else "")
+    merged = [value for value, _ in ordered]
+    origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
+    for index, (_, sub) in enumerate(ordered):
+        origins.update({(index, *p): o for p, o in sub.items()})
+    return merged, origins
+
+
+def _sub(origins: Origins, key: Any) -> Origins:
+    return {p[1:]: o for p, o in origins.items() if p[:1] == (key,)}
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], origins: Origins) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``{"a.b[0].c": value}`` overrides applied.
+
+    Raises
+    ------
+    ScenarioError
+        If a path does not lead through existing mappings and lists.
+    """
+    result = copy.deepcopy(data)
+    problems = []
+    for dotted, value in overrides.items():
+        keys = parse_key_path(dotted)
+        target: Any = result
+        try:
+            for key in keys[:-1]:
+                target = target[key]
+            if isinstance(target, list) and not isinstance(keys[-1], int):
+                raise TypeError
+            target[keys[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            problems.append(
+                Problem(
+                    "<overrides>",
+                    dotted,
+                    "does not lead to a value in the scenario.",
+                    hint="write dotted keys with [i] for list items, e.g. cities.ningbo.rules[1].channels",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+    for dotted in overrides:
+        origins.setdefault(tuple(parse_key_path(dotted)), ("<overrides>", 0))
+    return result
+
+
+def parse_key_path(dotted: str) -> list[str | int]:
+    """Split ``'cities.ningbo.rules[1].from'`` into ``['cities', 'ningbo', 'rules', 1, 'from']``."""
+    keys: list[str | int] = []
+    for part in dotted.split("."):
+        name, *indices = part.replace("]", "").split("[")
+        if name:
+            keys.append(name)
+        keys.extend(int(i) for i in indices)
+    return keys
+
+
+def _problem(error: Mapping[str, Any], origins: Origins, name: str) -> Problem:
+    loc = tuple(_clean_loc(error["loc"]))
+    found = origin_of(origins, loc)
+    file, line = found if found else (name, None)
+    kind = error["type"]
+    path = format_key_path(loc)
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _allowed_keys(Scenario, loc[:-1])
+        hint = ""
+        if key in RENAMED:
+            hint = f"'{key}' is written {RENAMED[key]}"
+        elif close := difflib.get_close_matches(key, allowed, n=1, cutoff=0.5):
+            hint = f"did you mean '{close[0]}'?"
+        elif allowed:
+            hint = f"valid keys here: {', '.join(sorted(allowed))}"
+        return Problem(file, path, f"unknown key '{key}'.", line, hint)
+    if kind == "missing":
+        return Problem(file, path, "is required but missing.", line, "add it (see docs/scenarios.md)")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    found_value = error.get("input")
+    shown = "" if isinstance(found_value, (dict, list)) else f" Got {found_value!r}."
+    return Problem(file, path, f"{message}.{shown}".replace("..", "."), line)
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
+    # Discriminated unions put the tag ('rate', 'table', ...) into the location; it is not a key.
+    tags = {"rate", "table", "brackets", "flag", "function-after[_consistent(), CountRule]"}
+    return [part for part in loc if not (isinstance(part, str) and (part in tags or part.startswith("function-")))]
+
+
+def _allowed_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
+    annotation: Any = model
+    for part in loc:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    cls = _model_class(annotation)
+    if cls is None:
+        return []
+    return [field.alias or key for key, field in cls.model_fields.items()]
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _step(typing.get_args(annotation)[0], part)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _step(arg, part)
+            if found is not None:
+                return found
+        return None
+    if origin is dict:
+        return typing.get_args(annotation)[1] if isinstance(part, str) else None
+    if origin is tuple:
+        return typing.get_args(annotation)[0] if isinstance(part, int) else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+        for key, field in annotation.model_fields.items():
+            if part in (key, field.alias):
+                return field.annotation
+    return None
+
+
+def _model_class(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_class(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,544 @@
+"""The scenario schema: what a scenario file may say, with units, ranges and cross-field checks.
+
+Every model rejects unknown keys. Policy values are real-world units (months, persons, m²).
+A city's ``rules`` is a timeline of rule sets, each a *delta* on the one before: a key that
+is left out is inherited, a key set to ``null`` is removed (see :mod:`sim.scenario.timeline`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from sim.months import parse_date, parse_month
+
+EDUCATION_LEVELS = (
+    "none",
+    "primary",
+    "junior_secondary",
+    "senior_secondary",
+    "college",
+    "bachelor",
+    "postgraduate",
+)
+"""Ordered education levels; ``senior_secondary`` includes secondary vocational and technical schools."""
+
+SKILL_LEVELS = ("none", "junior", "intermediate", "senior", "technician", "senior_technician")
+"""Ordered vocational skill (职业资格) levels."""
+
+CHANNELS = (
+    "talent",
+    "residence_employment",
+    "rental",
+    "property",
+    "family",
+    "permit_conversion",
+    "points",
+    "open",
+)
+"""Settlement channels, in the order they are tried when a person qualifies for several."""
+
+Education = Literal[
+    "none", "primary", "junior_secondary", "senior_secondary", "college", "bachelor", "postgraduate"
+]
+Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
+
+MonthIndex = Annotated[int, BeforeValidator(parse_month)]
+"""A month given as ``YYYY-MM`` or a date; stored as an integer month index."""
+
+Date = Annotated[dt.date, BeforeValidator(parse_date)]
+
+MAX_WINDOW_MONTHS = 128
+"""Longest counting window: the ledgers keep the last 128 months as bits."""
+
+
+class StrictModel(BaseModel):
+    """Base for every scenario model: unknown keys are errors, models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    atomic: ClassVar[bool] = False
+    """Whether a later rule set replaces this object whole instead of merging into it."""
+
+
+class Title(StrictModel):
+    """A name in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Assumption(StrictModel):
+    """A value chosen where the sources give none, with the reason."""
+
+    key: str = Field(description="Dotted path of the assumed value, relative to where it is declared.")
+    reason: str = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------------------- counting
+
+
+class CountRule(StrictModel):
+    """A contribution-counting rule (社保/税款缴纳年限).
+
+    ``continuous``: the ``months`` months before the application month are all paid
+    (连续N个月); back-paid (补缴) months count only up to ``back_paid_max``.
+    ``cumulative``: at least ``months`` paid months within the last ``window`` months
+    (W个月内累计M个月); no ``window`` means the whole recorded history.
+    """
+
+    atomic: ClassVar[bool] = True
+
+    count: Literal["continuous", "cumulative"]
+    months: int = Field(ge=1, le=600, description="Required paid months (N or M).")
+    window: int | None = Field(
+        default=None, ge=1, le=MAX_WINDOW_MONTHS, description="W, months; cumulative only."
+    )
+    back_paid_max: int = Field(
+        default=0, ge=0, description="Back-paid months tolerated inside a continuous run."
+    )
+    recognised_in: tuple[str, ...] = Field(
+        default=(), description="Regions whose cities' months count too (累计互认)."
+    )
+    counted_from: MonthIndex | None = Field(
+        default=None, description="Months before this date do not count."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CountRule:
+        if self.count == "continuous":
+            if self.window is not None:
+                raise ValueError(
+                    "a continuous rule has no window: use count: cumulative for 'M months within W'"
+                )
+            if self.months > MAX_WINDOW_MONTHS:
+                raise ValueError(
+                    f"continuous months must be at most {MAX_WINDOW_MONTHS}, got {self.months}"
+                )
+        else:
+            if self.back_paid_max:
+                raise ValueError(
+                    "back_paid_max applies to continuous rules; cumulative rules count back-paid months as paid"
+                )
+            if self.window is not None and self.window < self.months:
+                raise ValueError(
+                    f"window ({self.window}) must be at least months ({self.months}): "
+                    f"{self.months} paid months cannot fit in {self.window}"
+                )
+        return self
+
+
+# ------------------------------------------------------------------------------------- conditions
+
+
+class Conditions(StrictModel):
+    """Conditions of one route into a channel; all must hold. Absent means no condition.
+
+    A route restated in a later rule set replaces the earlier route whole, so a route reads
+    as the regulation states it on that date.
+    """
+
+    atomic: ClassVar[bool] = True
+
+    education_min: Education | None = None
+    skill_min: Skill | None = None
+    graduated_within_years: float | None = Field(default=None, gt=0, le=60)
+    age_min: int | None = Field(default=None, ge=0, le=120)
+    age_max: int | None = Field(default=None, ge=0, le=120)
+    social_insurance: CountRule | None = None
+    tax: CountRule | None = None
+    residence_months_min: int | None = Field(default=None, ge=0, le=600)
+    employment_months_min: int | None = Field(default=None, ge=0, le=600)
+    community_months_min: int | None = Field(default=None, ge=0, le=600)
+    residence_permit_months_min: int | None = Field(default=None, ge=0, le=600)
+    tenure: Literal["rent", "own_home"] | None = None
+    owns_commercial_property: bool | None = None
+    floor_area_per_capita_m2_min: float | None = Field(default=None, gt=0, le=500)
+    sanctions_max: int | None = Field(default=None, ge=0)
+    joins: Literal["spouse", "child", "parent"] | None = Field(
+        default=None, description="Family route: the person joins a settled relative of this kind."
+    )
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ages(self) -> Conditions:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
+        return self
+
+
+Dependant = Literal["spouse", "minor_children"]
+
+
+class Channel(StrictModel):
+    """A settlement channel: any one of its routes suffices."""
+
+    in_effect: bool = True
+    routes: dict[str, Conditions | None] = Field(default_factory=dict)
+    processing_months: int = Field(
+        default=0, ge=0, le=36, description="Months from application to approval."
+    )
+    dependants: tuple[Dependant, ...] = ("spouse", "minor_children")
+    collective_household: bool = Field(
+        default=False, description="Settlers without own housing go to a collective household (集体户)."
+    )
+    source: str = ""
+
+
+# ----------------------------------------------------------------------------------------- points
+
+RateQuantity = Literal[
+    "social_insurance_months",
+    "residence_months",
+    "employment_months",
+    "tax_months",
+    "residence_permit_months",
+    "community_months",
+    "honours",
+    "sanctions",
+]
+FlagQuantity = Literal[
+    "rents_home", "owns_home", "shortage_industry", "owns_commercial_property", "has_spouse"
+]
+
+
+class RateItem(StrictModel):
+    """Points per unit of a quantity (e.g. 3 points per year of social insurance), capped."""
+
+    atomic: ClassVar[bool] = True
+
+    kind: Literal["rate"]
+    of: RateQuantity
+    points: float = Field(description="Points per unit; negative for deductions.")
+    per: Literal["month", "year", "count"] = "year"
+    cap: float | None = Field(default=None, description="Largest absolute points from this item.")
+    counted_from: MonthIndex | None = None
+    recognised_in: tuple[str, ...] = ()
+    excluding_study: bool = Field(
+        default=False, description="Deduct months paid before graduation (earned while studying)."
+    )
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _units(self) -> RateItem:
+        counts = self.of in ("honours", "sanctions")
+        if counts != (self.per == "count"):
+            expected = "count" if counts else "month or year"
+            raise ValueError(f"'{self.of}' is counted per {expected}, got per: {self.per}")
+        if (self.counted_from is not None or self.recognised_in or self.excluding_study) and self.of not in (
+            "social_insurance_months",
+            "tax_months",
+        ):
+            raise ValueError(
+                "counted_from, recognised_in and excluding_study apply to social_insurance_months "
+                f"and tax_months only, not to '{self.of}'"
+            )
+        return self
+
+
+class TableItem(StrictModel):
+    """Points by category (education level, skill level)."""
+
+    atomic: ClassVar[bool] = True
+
+    kind: Literal["table"]
+    of: Literal["education", "skill"]
+    values: dict[str, float]
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _known_levels(self) -> TableItem:
+        levels = EDUCATION_LEVELS if self.of == "education" else SKILL_LEVELS
+        unknown = sorted(set(self.values) - set(levels))
+        if unknown:
+            raise ValueError(f"unknown {self.of} levels {unknown}; expected some of {list(levels)}")
+        return self
+
+
+class Bracket(StrictModel):
+    """Points for values below ``below`` (and at or above the previous bracket's bound)."""
+
+    below: float | None = Field(default=None, description="Upper bound, exclusive; null = no bound.")
+    points: float
+
+
+class BracketsItem(StrictModel):
+    """Points from a bracket table over a numeric quantity (e.g. an age gradient)."""
+
+    atomic: ClassVar[bool] = True
+
+    kind: Literal["brackets"]
+    of: Literal["age_years"] | RateQuantity
+    brackets: tuple[Bracket, ...] = Field(min_length=1)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BracketsItem:
+        bounds = [b.below for b in self.brackets]
+        if any(b is None for b in bounds[:-1]):
+            raise ValueError("only the last bracket may have no upper bound ('below: null')")
+        finite = [b for b in bounds if b is not None]
+        if finite != sorted(finite) or len(set(finite)) != len(finite):
+            raise ValueError(f"bracket bounds must increase strictly, got {finite}")
+        return self
+
+
+class FlagItem(StrictModel):
+    """One-off points when a condition holds (renting, a shortage industry, ...)."""
+
+    atomic: ClassVar[bool] = True
+
+    kind: Literal["flag"]
+    of: FlagQuantity
+    points: float
+    source: str = ""
+
+
+PointsItem = Annotated[RateItem | TableItem | BracketsItem | FlagItem, Field(discriminator="kind")]
+
+
+class Rounds(StrictModel):
+    """When and how applications to a points scheme are decided."""
+
+    months_of_year: tuple[int, ...] = Field(default=(6,), min_length=1)
+    quota_persons: int | None = Field(default=None, ge=0, description="Admissions per round; null = no quota.")
+    threshold: float | None = Field(default=None, description="Minimum score to be admitted.")
+    tie: Literal["admit_all_tied", "break_by_item"] = "admit_all_tied"
+    tie_break_item: str | None = None
+
+    @model_validator(mode="after")
+    def _rounds(self) -> Rounds:
+        bad = [m for m in self.months_of_year if not 1 <= m <= 12]
+        if bad:
+            raise ValueError(f"months_of_year must be in 1..12, got {bad}")
+        if self.tie == "break_by_item" and not self.tie_break_item:
+            raise ValueError("tie: break_by_item needs tie_break_item naming a scheme item")
+        if self.quota_persons is None and self.threshold is None:
+            raise ValueError("a points scheme needs a quota_persons, a threshold, or both")
+        return self
+
+
+class PointsChannel(Channel):
+    """The points channel (积分落户): preconditions are its routes; admission by rounds."""
+
+    items: dict[str, PointsItem | None] = Field(default_factory=dict)
+    rounds: Rounds | None = None
+
+
+class Channels(StrictModel):
+    """The channels of a rule set; a channel set to null is abolished."""
+
+    talent: Channel | None = None
+    residence_employment: Channel | None = None
+    rental: Channel | None = None
+    property: Channel | None = None
+    family: Channel | None = None
+    permit_conversion: Channel | None = None
+    points: PointsChannel | None = None
+    open: Channel | None = None
+
+
+# ------------------------------------------------------------------------------------- rule sets
+
+
+class ResidencePermit(StrictModel):
+    """Residence permit (居住证) issuance."""
+
+    after_months: int = Field(default=6, ge=0, le=120, description="Registered residence before a permit.")
+    source: str = ""
+
+
+class BackPayment(StrictModel):
+    """Back-payment (补缴) of social insurance."""
+
+    allowed: bool = True
+    window_months: int = Field(default=3, ge=1, le=MAX_WINDOW_MONTHS, description="How far back a gap can be back-paid.")
+    source: str = ""
+
+
+class Transition(StrictModel):
+    """How a rule set treats persons at the date it takes effect."""
+
+    mode: Literal["whole_history", "grandfather", "prospective"] = "whole_history"
+    grandfather_months: int = Field(default=0, ge=0, le=120)
+
+    @model_validator(mode="after")
+    def _months(self) -> Transition:
+        if self.mode == "grandfather" and self.grandfather_months == 0:
+            raise ValueError("mode: grandfather needs grandfather_months > 0")
+        return self
+
+
+class RuleSet(StrictModel):
+    """A city's rules from a date on (a delta on the rule set before it)."""
+
+    effective: Date = Field(alias="from")
+    source: str | tuple[str, ...] = ""
+    title: Title | None = None
+    channels: Channels = Field(default_factory=Channels)
+    residence_permit: ResidencePermit = Field(default_factory=ResidencePermit)
+    back_payment: BackPayment = Field(default_factory=BackPayment)
+    transition: Transition = Field(default_factory=Transition)
+    assumptions: tuple[Assumption, ...] = ()
+
+
+# ------------------------------------------------------------------------------ population & city
+
+
+def parse_age_band(band: str) -> tuple[int, int]:
+    """Parse an age band ``'21-30'`` into ``(21, 31)`` (end exclusive); ``'51+'`` ends at 60.
+
+    Raises
+    ------
+    ValueError
+        If the band is not written as ``'LOW-HIGH'`` or ``'LOW+'``.
+    """
+    if match := re.fullmatch(r"(\d+)-(\d+)", band):
+        low, high = int(match[1]), int(match[2]) + 1
+    elif match := re.fullmatch(r"(\d+)\+", band):
+        low, high = int(match[1]), OPEN_AGE_BAND_END
+    else:
+        raise ValueError(f"age band '{band}' must look like '21-30' or '51+'")
+    if not low < high:
+        raise ValueError(f"age band '{band}' is empty")
+    return low, high
+
+
+OPEN_AGE_BAND_END = 61
+"""An open band such as '51+' covers ages up to 60, the end of working life for migrants."""
+
+
+class PopulationSpec(StrictModel):
+    """Marginals for synthesising migrants (shares in [0, 1]); ``sources`` cites each."""
+
+    education_shares: dict[Education, float]
+    male_share: float = Field(ge=0, le=1)
+    married_share: float = Field(ge=0, le=1)
+    spouse_in_city_share: float = Field(ge=0, le=1)
+    children_in_city_mean: float = Field(ge=0, le=5)
+    parents_in_city_share: float = Field(ge=0, le=1)
+    age_band_shares: dict[str, float]
+    rural_hukou_share: float = Field(ge=0, le=1)
+    has_land_share: float = Field(ge=0, le=1)
+    skill_shares: dict[Skill, float]
+    employment_shares: dict[Literal["formal", "informal", "unemployed"], float]
+    business_owner_share: float = Field(ge=0, le=1)
+    home_owner_share: float = Field(ge=0, le=1)
+    commercial_property_share: float = Field(ge=0, le=1)
+    floor_area_per_capita_m2: float = Field(gt=0, le=200)
+    months_in_city_mean: float = Field(gt=0, le=480)
+    shortage_industry_share: float = Field(ge=0, le=1)
+    honours_share: float = Field(ge=0, le=1)
+    sanctions_share: float = Field(ge=0, le=1)
+    sources: dict[str, str] = Field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+
+    @model_validator(mode="after")
+    def _shares(self) -> PopulationSpec:
+        for name in ("education_shares", "age_band_shares", "skill_shares", "employment_shares"):
+            shares = getattr(self, name)
+            total = sum(shares.values())
+            if any(v < 0 for v in shares.values()) or abs(total - 1) > 0.005:
+                raise ValueError(f"{name} must be non-negative and sum to 1, got a sum of {total:.4f}")
+        for band in self.age_band_shares:
+            parse_age_band(band)
+        return self
+
+
+class Shock(StrictModel):
+    """A dated change in employment dynamics (e.g. a downturn)."""
+
+    start: MonthIndex = Field(alias="from")
+    end: MonthIndex = Field(alias="to")
+    formal_exit_multiplier: float = Field(default=1.0, ge=0, le=20)
+    hiring_multiplier: float = Field(default=1.0, ge=0, le=20)
+    source: str = ""
+
+
+class EmploymentDynamics(StrictModel):
+    """Monthly transition rates between formal (pays social insurance), informal and unemployed."""
+
+    formal_to_informal: float = Field(ge=0, le=1)
+    formal_to_unemployed: float = Field(ge=0, le=1)
+    informal_to_formal: float = Field(ge=0, le=1)
+    informal_to_unemployed: float = Field(ge=0, le=1)
+    unemployed_to_formal: float = Field(ge=0, le=1)
+    unemployed_to_informal: float = Field(ge=0, le=1)
+    college_formal_multiplier: float = Field(default=1.0, ge=0, le=10)
+    over_45_formal_multiplier: float = Field(default=1.0, ge=0, le=10)
+    shocks: tuple[Shock, ...] = ()
+
+
+class Intention(StrictModel):
+    """Settlement intention: a logit over person attributes, turned into a monthly hazard."""
+
+    intercept: float
+    age_40_plus: float
+    college_or_above: float
+    has_spouse_in_city: float
+    has_children_in_city: float
+    has_land: float
+    years_in_city: float = Field(description="Per year in the city, capped at 10 years.")
+    application_rate: float = Field(ge=0, le=1, description="Monthly application probability at intention 1.")
+
+
+class BehaviourSpec(StrictModel):
+    """Behavioural parameters (monthly rates in [0, 1]); ``sources`` cites each block."""
+
+    employment: EmploymentDynamics
+    intention: Intention
+    home_purchase_rate: float = Field(ge=0, le=1)
+    community_change_rate: float = Field(ge=0, le=1)
+    return_home_rate: float = Field(ge=0, le=1)
+    unemployed_return_multiplier: float = Field(ge=0, le=50)
+    move_city_rate: float = Field(ge=0, le=1)
+    back_payment_rate: float = Field(ge=0, le=1)
+    permit_take_up_rate: float = Field(ge=0, le=1)
+    annual_mortality_rate: float = Field(ge=0, le=0.2)
+    retirement_age_male: int = Field(ge=40, le=80)
+    retirement_age_female: int = Field(ge=40, le=80)
+    sources: dict[str, str] = Field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+
+
+class City(StrictModel):
+    """A city: its migrant population, inflow and rule timeline."""
+
+    name: Title
+    migrants: int = Field(ge=0, description="Migrant persons in the city at the start.")
+    inflow_per_month: float = Field(default=0, ge=0, description="New migrant persons per month.")
+    rules: tuple[RuleSet, ...] = Field(min_length=1)
+    source: str | tuple[str, ...] = ""
+    assumptions: tuple[Assumption, ...] = ()
+
+
+class Scenario(StrictModel):
+    """A whole scenario: cities, their rule timelines, population and behaviour."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: Title
+    description: str = ""
+    source: str | tuple[str, ...] = Field(min_length=1)
+    extends: str | None = None
+    start: MonthIndex
+    months: int = Field(ge=1, le=600)
+    agents: int = Field(default=20_000, ge=10, le=50_000_000)
+    population: PopulationSpec
+    behaviour: BehaviourSpec
+    regions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    cities: dict[str, City] = Field(min_length=1)
+    assumptions: tuple[Assumption, ...] = ()
+
+    @model_validator(mode="after")
+    def _regions(self) -> Scenario:
+        for region, members in self.regions.items():
+            unknown = sorted(set(members) - set(self.cities))
+            if unknown:
+                raise ValueError(
+                    f"region '{region}' names cities {unknown} that are not in 'cities' "
+                    f"({sorted(self.cities)})"
+                )
+        return self
