@@ -19,7 +19,13 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 from sim.scenario.timeline import check_timelines
-from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
+from sim.scenario.yamlsource import (
+    KeyPath,
+    Origins,
+    format_key_path,
+    origin_of,
+    read_yaml,
+)
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 """The preset library; ``extends: NAME`` also looks here."""
@@ -111,7 +117,11 @@ def _find_parent(path: Path, name: str) -> Path | None:
 
 
 def merge(
-    base: Any, child: Any, base_origins: Origins, child_origins: Origins, at: KeyPath = ()
+    base: Any,
+    child: Any,
+    base_origins: Origins,
+    child_origins: Origins,
+    at: KeyPath = (),
 ) -> tuple[Any, Origins]:
     """Deep-merge ``child`` over ``base``; rule lists merge by their ``from`` date.
 
@@ -146,10 +156,17 @@ def merge(
 
 
 def _merge_rule_lists(
-    base: list[Any], child: list[Any], base_origins: Origins, child_origins: Origins, at: KeyPath
+    base: list[Any],
+    child: list[Any],
+    base_origins: Origins,
+    child_origins: Origins,
+    at: KeyPath,
 ) -> tuple[list[Any], Origins]:
     entries: dict[str, tuple[Any, Origins]] = {}
-    for items, item_origins, tag in ((base, base_origins, "base"), (child, child_origins, "child")):
+    for items, item_origins, tag in (
+        (base, base_origins, "base"),
+        (child, child_origins, "child"),
+    ):
         for index, item in enumerate(items):
             sub = _sub(item_origins, index)
             key = str(item.get("from")) if isinstance(item, dict) and "from" in item else f"{tag}{index}"
@@ -157,7 +174,10 @@ def _merge_rule_lists(
                 entries[key] = merge(entries[key][0], item, entries[key][1], sub, (*at, index))
             else:
                 entries[key] = (item, sub)
-    ordered = sorted(entries.values(), key=lambda e: str(e[0].get("from", "")) if isinstance(e[0], dict) else "")
+    ordered = sorted(
+        entries.values(),
+        key=lambda e: str(e[0].get("from", "")) if isinstance(e[0], dict) else "",
+    )
     merged = [value for value, _ in ordered]
     origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
     for index, (_, sub) in enumerate(ordered):
@@ -233,7 +253,13 @@ def _problem(error: Mapping[str, Any], origins: Origins, name: str) -> Problem:
             hint = f"valid keys here: {', '.join(sorted(allowed))}"
         return Problem(file, path, f"unknown key '{key}'.", line, hint)
     if kind == "missing":
-        return Problem(file, path, "is required but missing.", line, "add it (see docs/scenarios.md)")
+        return Problem(
+            file,
+            path,
+            "is required but missing.",
+            line,
+            "add it (see docs/scenarios.md)",
+        )
     message = str(error["msg"]).removeprefix("Value error, ")
     found_value = error.get("input")
     shown = "" if isinstance(found_value, (dict, list)) else f" Got {found_value!r}."
@@ -242,7 +268,13 @@ def _problem(error: Mapping[str, Any], origins: Origins, name: str) -> Problem:
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
     # Discriminated unions put the tag ('rate', 'table', ...) into the location; it is not a key.
-    tags = {"rate", "table", "brackets", "flag", "function-after[_consistent(), CountRule]"}
+    tags = {
+        "rate",
+        "table",
+        "brackets",
+        "flag",
+        "function-after[_consistent(), CountRule]",
+    }
     return [part for part in loc if not (isinstance(part, str) and (part in tags or part.startswith("function-")))]
 
 

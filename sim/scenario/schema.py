@@ -26,7 +26,14 @@ EDUCATION_LEVELS = (
 )
 """Ordered education levels; ``senior_secondary`` includes secondary vocational and technical schools."""
 
-SKILL_LEVELS = ("none", "junior", "intermediate", "senior", "technician", "senior_technician")
+SKILL_LEVELS = (
+    "none",
+    "junior",
+    "intermediate",
+    "senior",
+    "technician",
+    "senior_technician",
+)
 """Ordered vocational skill (职业资格) levels."""
 
 CHANNELS = (
@@ -42,7 +49,13 @@ CHANNELS = (
 """Settlement channels, in the order they are tried when a person qualifies for several."""
 
 Education = Literal[
-    "none", "primary", "junior_secondary", "senior_secondary", "college", "bachelor", "postgraduate"
+    "none",
+    "primary",
+    "junior_secondary",
+    "senior_secondary",
+    "college",
+    "bachelor",
+    "postgraduate",
 ]
 Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
 
@@ -95,29 +108,30 @@ class CountRule(StrictModel):
     count: Literal["continuous", "cumulative"]
     months: int = Field(ge=1, le=600, description="Required paid months (N or M).")
     window: int | None = Field(
-        default=None, ge=1, le=MAX_WINDOW_MONTHS, description="W, months; cumulative only."
+        default=None,
+        ge=1,
+        le=MAX_WINDOW_MONTHS,
+        description="W, months; cumulative only.",
     )
     back_paid_max: int = Field(
-        default=0, ge=0, description="Back-paid months tolerated inside a continuous run."
+        default=0,
+        ge=0,
+        description="Back-paid months tolerated inside a continuous run.",
     )
-    recognised_in: tuple[str, ...] = Field(
-        default=(), description="Regions whose cities' months count too (累计互认)."
-    )
-    counted_from: MonthIndex | None = Field(
-        default=None, description="Months before this date do not count."
-    )
+    recognised_in: tuple[str, ...] = Field(default=(), description="Regions whose cities' months count too (累计互认).")
+    counted_from: MonthIndex | None = Field(default=None, description="Months before this date do not count.")
+
+    def of_kind_counts(self) -> bool:
+        """Whether the rule counts paid months (always true; see :meth:`RateItem.of_kind_counts`)."""
+        return True
 
     @model_validator(mode="after")
     def _consistent(self) -> CountRule:
         if self.count == "continuous":
             if self.window is not None:
-                raise ValueError(
-                    "a continuous rule has no window: use count: cumulative for 'M months within W'"
-                )
+                raise ValueError("a continuous rule has no window: use count: cumulative for 'M months within W'")
             if self.months > MAX_WINDOW_MONTHS:
-                raise ValueError(
-                    f"continuous months must be at most {MAX_WINDOW_MONTHS}, got {self.months}"
-                )
+                raise ValueError(f"continuous months must be at most {MAX_WINDOW_MONTHS}, got {self.months}")
         else:
             if self.back_paid_max:
                 raise ValueError(
@@ -159,7 +173,8 @@ class Conditions(StrictModel):
     floor_area_per_capita_m2_min: float | None = Field(default=None, gt=0, le=500)
     sanctions_max: int | None = Field(default=None, ge=0)
     joins: Literal["spouse", "child", "parent"] | None = Field(
-        default=None, description="Family route: the person joins a settled relative of this kind."
+        default=None,
+        description="Family route: the person joins a settled relative of this kind.",
     )
     source: str = ""
 
@@ -178,12 +193,11 @@ class Channel(StrictModel):
 
     in_effect: bool = True
     routes: dict[str, Conditions | None] = Field(default_factory=dict)
-    processing_months: int = Field(
-        default=0, ge=0, le=36, description="Months from application to approval."
-    )
+    processing_months: int = Field(default=0, ge=0, le=36, description="Months from application to approval.")
     dependants: tuple[Dependant, ...] = ("spouse", "minor_children")
     collective_household: bool = Field(
-        default=False, description="Settlers without own housing go to a collective household (集体户)."
+        default=False,
+        description="Settlers without own housing go to a collective household (集体户).",
     )
     source: str = ""
 
@@ -201,7 +215,11 @@ RateQuantity = Literal[
     "sanctions",
 ]
 FlagQuantity = Literal[
-    "rents_home", "owns_home", "shortage_industry", "owns_commercial_property", "has_spouse"
+    "rents_home",
+    "owns_home",
+    "shortage_industry",
+    "owns_commercial_property",
+    "has_spouse",
 ]
 
 
@@ -218,9 +236,14 @@ class RateItem(StrictModel):
     counted_from: MonthIndex | None = None
     recognised_in: tuple[str, ...] = ()
     excluding_study: bool = Field(
-        default=False, description="Deduct months paid before graduation (earned while studying)."
+        default=False,
+        description="Deduct months paid before graduation (earned while studying).",
     )
     source: str = ""
+
+    def of_kind_counts(self) -> bool:
+        """Whether the item counts paid months, so that a counted-from date applies to it."""
+        return self.of in ("social_insurance_months", "tax_months")
 
     @model_validator(mode="after")
     def _units(self) -> RateItem:
@@ -355,7 +378,12 @@ class BackPayment(StrictModel):
     """Back-payment (补缴) of social insurance."""
 
     allowed: bool = True
-    window_months: int = Field(default=3, ge=1, le=MAX_WINDOW_MONTHS, description="How far back a gap can be back-paid.")
+    window_months: int = Field(
+        default=3,
+        ge=1,
+        le=MAX_WINDOW_MONTHS,
+        description="How far back a gap can be back-paid.",
+    )
     source: str = ""
 
 
@@ -438,7 +466,12 @@ class PopulationSpec(StrictModel):
 
     @model_validator(mode="after")
     def _shares(self) -> PopulationSpec:
-        for name in ("education_shares", "age_band_shares", "skill_shares", "employment_shares"):
+        for name in (
+            "education_shares",
+            "age_band_shares",
+            "skill_shares",
+            "employment_shares",
+        ):
             shares = getattr(self, name)
             total = sum(shares.values())
             if any(v < 0 for v in shares.values()) or abs(total - 1) > 0.005:
@@ -538,7 +571,6 @@ class Scenario(StrictModel):
             unknown = sorted(set(members) - set(self.cities))
             if unknown:
                 raise ValueError(
-                    f"region '{region}' names cities {unknown} that are not in 'cities' "
-                    f"({sorted(self.cities)})"
+                    f"region '{region}' names cities {unknown} that are not in 'cities' ({sorted(self.cities)})"
                 )
         return self

@@ -123,9 +123,20 @@ def check_timelines(scenario: Scenario, origins: Origins, name: str) -> list[Pro
             where = (*base, period.index)
             for channel_name, channel in period.channels():
                 for route_name, route in channel.routes.items():
-                    _check_route(route, scenario, (*where, "channels", channel_name, "routes", route_name), report)
+                    _check_route(
+                        route,
+                        scenario,
+                        (*where, "channels", channel_name, "routes", route_name),
+                        report,
+                    )
                 if isinstance(channel, PointsChannel):
-                    _check_points(channel, scenario, (*where, "channels", channel_name), report, period)
+                    _check_points(
+                        channel,
+                        scenario,
+                        (*where, "channels", channel_name),
+                        report,
+                        period,
+                    )
     return problems
 
 
@@ -136,7 +147,13 @@ def _check_route(route: Conditions, scenario: Scenario, path: KeyPath, report: A
             _check_regions(rule.recognised_in, scenario, (*path, key, "recognised_in"), report)
 
 
-def _check_points(channel: PointsChannel, scenario: Scenario, path: KeyPath, report: Any, period: RulePeriod) -> None:
+def _check_points(
+    channel: PointsChannel,
+    scenario: Scenario,
+    path: KeyPath,
+    report: Any,
+    period: RulePeriod,
+) -> None:
     if channel.rounds is None:
         report(
             (*path, "rounds"),
@@ -153,11 +170,45 @@ def _check_points(channel: PointsChannel, scenario: Scenario, path: KeyPath, rep
         report((*path, "items"), "a points channel in force needs at least one item.")
     for item_name, item in channel.items.items():
         if isinstance(item, RateItem):
-            _check_regions(item.recognised_in, scenario, (*path, "items", item_name, "recognised_in"), report)
+            _check_regions(
+                item.recognised_in,
+                scenario,
+                (*path, "items", item_name, "recognised_in"),
+                report,
+            )
 
 
 def _check_regions(regions: tuple[str, ...], scenario: Scenario, path: KeyPath, report: Any) -> None:
     for region in regions:
         if region not in scenario.regions:
-            report(path, f"names region '{region}', which is not declared.",
-                   f"declare it under 'regions:' (declared: {sorted(scenario.regions) or 'none'})")
+            report(
+                path,
+                f"names region '{region}', which is not declared.",
+                f"declare it under 'regions:' (declared: {sorted(scenario.regions) or 'none'})",
+            )
+
+
+def count_from_start(rules: RuleSet, start_month: int) -> RuleSet:
+    """Apply a prospective transition: no counting rule or points item counts months before ``start_month``."""
+
+    def later(value: Any) -> Any:
+        if isinstance(value, CountRule | RateItem) and value.of_kind_counts():
+            current = value.counted_from
+            return value.model_copy(update={"counted_from": max(current, start_month) if current else start_month})
+        return value
+
+    updates: dict[str, Any] = {}
+    for name in CHANNELS:
+        channel = getattr(rules.channels, name)
+        if channel is None:
+            continue
+        routes = {
+            key: route.model_copy(update={k: later(getattr(route, k)) for k in ("social_insurance", "tax")})
+            for key, route in channel.routes.items()
+            if route is not None
+        }
+        changes: dict[str, Any] = {"routes": routes}
+        if isinstance(channel, PointsChannel):
+            changes["items"] = {key: later(item) for key, item in channel.items.items()}
+        updates[name] = channel.model_copy(update=changes)
+    return rules.model_copy(update={"channels": rules.channels.model_copy(update=updates)})

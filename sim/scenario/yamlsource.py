@@ -49,7 +49,15 @@ def read_yaml(path: Path, *, error: type[ScenarioError] = ScenarioError) -> tupl
         line = mark.line + 1 if mark is not None else None
         problem = getattr(err, "problem", None) or str(err)
         raise error(
-            [Problem(name, "", f"is not valid YAML: {problem}.", line, "check indentation and quoting")]
+            [
+                Problem(
+                    name,
+                    "",
+                    f"is not valid YAML: {problem}.",
+                    line,
+                    "check indentation and quoting",
+                )
+            ]
         ) from err
     origins: Origins = {}
     if node is not None:

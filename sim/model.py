@@ -1,0 +1,597 @@
+"""The settlement model: Mesa is the shell (clock, data collection), numpy the engine.
+
+A month, in order (DESIGN §4; applications read the history of completed months, so the
+month's own contributions are recorded after its applications):
+
+1. ``take_rules``: the rule sets in force this month, per city (transitions applied).
+2. ``demography``: arrivals take their slots; a little mortality.
+3. ``assess_and_apply``: eligibility by channel for each city's migrants; eligible persons
+   apply with a probability from their settlement intention.
+4. ``admit``: ordinary channels approve after their processing delay; points rounds rank
+   their pool and admit up to the quota. Dependants settle with the settler.
+5. ``work_and_contribute``: employment transitions; social insurance, tax, back-payment.
+6. ``reside``: residence permits, home purchases, community changes.
+7. ``migrate``: returns home and moves between cities.
+8. ``collect``: indicators for the month.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim import __version__
+from sim.behaviour import application_probability, employment_transitions, intention_logit
+from sim.ledger import advance_all, popcount, window_masks_per_row
+from sim.months import month_label
+from sim.population import (
+    CHILD,
+    FORMAL,
+    HEAD,
+    LEFT,
+    MIGRANT,
+    MINOR_AGE,
+    NO_CHANNEL,
+    NO_MONTH,
+    OWN,
+    PARENT,
+    RENT,
+    SETTLED,
+    SPOUSE,
+    UNEMPLOYED,
+    INACTIVE,
+    EDUCATION_LEVELS,
+    household_any,
+)
+from sim.results import RunResult
+from sim.rules.admission import decide_round
+from sim.rules.channels import channel_eligible
+from sim.rules.context import RuleContext
+from sim.rules.points import item_points, score
+from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario
+from sim.scenario.timeline import RulePeriod, count_from_start, resolve_timeline, rules_in_force
+from sim.streams import Streams, unbiased_round
+from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
+
+CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
+POINTS = CHANNEL_INDEX["points"]
+COUNTERS = ("arrived", "left", "died", "applied", "settled", "dependants_settled")
+MONTHLY_COLUMNS = [
+    "scenario",
+    "seed",
+    "city",
+    "month",
+    "migrants",
+    "settled_total",
+    *COUNTERS,
+    *(f"settled_{c}" for c in CHANNELS),
+    "eligible_any",
+    *(f"eligible_{c}" for c in CHANNELS),
+    "eligible_not_applied",
+    "blocked_only_by_gap",
+    "points_pool",
+    "formal_share",
+    "mean_wait_months",
+]
+ROUND_COLUMNS = [
+    "scenario",
+    "seed",
+    "city",
+    "month",
+    "applicants",
+    "quota",
+    "admitted",
+    "cutoff",
+    "tied_at_cutoff",
+    "admitted_over_quota",
+    "mean_points",
+]
+
+
+@dataclass
+class _CityMonth:
+    """Counts gathered for one city during one month (in agents)."""
+
+    counts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0.0))
+    settled_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
+    eligible_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
+    eligible_any: float = 0.0
+    eligible_not_applied: float = 0.0
+    blocked_only_by_gap: float = 0.0
+    waits: list[np.ndarray] = field(default_factory=list)
+
+
+class SettlementModel(mesa.Model):
+    """Migrants in cities under dated settlement rules, one step per month.
+
+    Build one with :meth:`from_scenario`; run it with :meth:`run`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    synthesis : Synthesis
+        The run's population (initial migrants and future arrivals).
+    seed : int
+        The run's seed (common random numbers: draws depend on seed, decision and month only).
+    months : int, optional
+        Months to simulate; the scenario's ``months`` by default.
+    """
+
+    def __init__(self, scenario: Scenario, synthesis: Synthesis, *, seed: int, months: int | None = None) -> None:
+        super().__init__(rng=seed)
+        self.scenario = scenario
+        self.seed = seed
+        self.months = months or scenario.months
+        self.streams = Streams(seed)
+        self.pop = synthesis.population
+        self.scale = synthesis.scale
+        self.n_households = synthesis.n_households
+        self.regions = synthesis.regions
+        self.city_ids = list(scenario.cities)
+        self.timelines = [resolve_timeline(city.rules) for city in scenario.cities.values()]
+        self.region_members = [
+            np.isin(np.arange(len(self.city_ids)), [self.city_ids.index(c) for c in members])
+            for members in scenario.regions.values()
+        ]
+        self.month = scenario.start
+        self.periods: list[RulePeriod | None] = [None] * len(self.city_ids)
+        self.grandfather_until = np.full(self.pop.size, NO_MONTH, np.int32)
+        self.grandfather_channel = np.full(self.pop.size, NO_CHANNEL, np.int8)
+        self.initial_agents = int((self.pop.status == MIGRANT).sum())
+        self._month_stats: list[_CityMonth] = []
+        self.datacollector = mesa.DataCollector(tables={"monthly": MONTHLY_COLUMNS, "rounds": ROUND_COLUMNS})
+
+    @classmethod
+    def from_scenario(
+        cls, scenario: Scenario, *, agents: int | None = None, seed: int = 0, months: int | None = None
+    ) -> SettlementModel:
+        """Synthesise the population of ``scenario`` and return a model ready to run."""
+        return cls(scenario, synthesize(scenario, agents or scenario.agents, seed), seed=seed, months=months)
+
+    # ------------------------------------------------------------------------------ the month
+
+    def step(self) -> None:
+        """Simulate one month."""
+        self._month_stats = [_CityMonth() for _ in self.city_ids]
+        self.take_rules()
+        self.demography()
+        self.assess_and_apply()
+        self.admit()
+        self.work_and_contribute()
+        self.reside()
+        self.migrate()
+        self.collect()
+        self.month += 1
+
+    def run(self, *, progress: bool = False) -> RunResult:
+        """Run every month and return the results."""
+        started = time.perf_counter()
+        months = range(self.months)
+        for _ in tqdm(months, desc=self.scenario.id, unit="month", disable=not progress, leave=False):
+            self.step()
+        return self.result(time.perf_counter() - started)
+
+    def take_rules(self) -> None:
+        """Switch each city to the rule set in force this month, applying its transition."""
+        for index, timeline in enumerate(self.timelines):
+            period = rules_in_force(timeline, self.month)
+            previous = self.periods[index]
+            if period is not None and (previous is None or period.index != previous.index):
+                transition = period.rules.transition
+                if transition.mode == "prospective" and previous is not None:
+                    period = RulePeriod(
+                        period.start_month, count_from_start(period.rules, period.start_month), period.index
+                    )
+                if transition.mode == "grandfather" and previous is not None:
+                    self._grandfather(index, previous, transition.grandfather_months)
+            self.periods[index] = period
+
+    def demography(self) -> None:
+        """Activate this month's arrivals; remove those who die."""
+        pop = self.pop
+        arriving = (pop.status == INACTIVE) & (pop.arrival_month == self.month)
+        pop.status[arriving] = MIGRANT
+        self._count("arrived", arriving)
+        u = self.streams.uniform("mortality", self.month, pop.size)
+        dying = (pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12)
+        self._leave(dying, "died")
+
+    def assess_and_apply(self) -> None:
+        """Evaluate eligibility per city and channel; eligible persons apply with their intention."""
+        pop = self.pop
+        u = self.streams.uniform("apply", self.month, pop.size)
+        for index, period in enumerate(self.periods):
+            if period is None:
+                continue
+            rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == index))
+            if not len(rows):
+                continue
+            ctx = RuleContext(pop, self.month, self.regions, rows=rows)
+            eligible = self._eligibility(period, ctx)
+            stats = self._month_stats[index]
+            stats.eligible_by_channel += eligible.sum(axis=1)
+            grandfathered = (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
+            eligible[self.grandfather_channel[rows[grandfathered]], np.flatnonzero(grandfathered)] = True
+            ordinary = eligible.copy()
+            ordinary[POINTS] = False
+            any_ordinary = ordinary.any(axis=0)
+            eligible_any = any_ordinary | eligible[POINTS]
+            stats.eligible_any += eligible_any.sum()
+            self._blocked_by_gap(period, rows, eligible_any, stats)
+            channel = np.where(any_ordinary, ordinary.argmax(axis=0), np.where(eligible[POINTS], POINTS, NO_CHANNEL))
+            waiting = pop.applied_channel[rows] != NO_CHANNEL
+            candidates = np.flatnonzero(eligible_any & ~waiting)
+            stats.eligible_not_applied += len(candidates)
+            if not len(candidates):
+                continue
+            applying = candidates[
+                u[rows[candidates]] < self._application_probability(rows[candidates], ctx, candidates)
+            ]
+            self._apply(rows[applying], channel[applying], period)
+            stats.eligible_not_applied -= len(applying)
+
+    def admit(self) -> None:
+        """Approve due applications; hold points rounds in their months."""
+        pop = self.pop
+        due = (pop.status == MIGRANT) & (pop.decision_month == self.month) & (pop.applied_channel != POINTS)
+        due &= pop.applied_channel != NO_CHANNEL
+        for channel_index in np.unique(pop.applied_channel[due]):
+            rows = np.flatnonzero(due & (pop.applied_channel == channel_index))
+            for city_index in np.unique(pop.city[rows]):
+                period = self.periods[city_index]
+                in_city = rows[pop.city[rows] == city_index]
+                channel = getattr(period.rules.channels, CHANNELS[channel_index]) if period else None
+                self._settle(in_city, int(channel_index), channel)
+        month_of_year = self.month % 12 + 1
+        for city_index, period in enumerate(self.periods):
+            points = period.rules.channels.points if period else None
+            if (
+                points is not None
+                and points.in_effect
+                and points.rounds
+                and month_of_year in points.rounds.months_of_year
+            ):
+                self._points_round(city_index, points)
+
+    def work_and_contribute(self) -> None:
+        """Employment transitions, then this month's social insurance, tax and back-payment."""
+        pop, behaviour = self.pop, self.scenario.behaviour
+        age = pop.age_years(self.month)
+        retirement = np.where(pop.is_male, behaviour.retirement_age_male, behaviour.retirement_age_female)
+        present = pop.status == MIGRANT
+        working = present & (pop.role != PARENT) & (age >= WORKING_AGE_MIN) & (age < retirement)
+        u = self.streams.uniform("employment", self.month, pop.size)
+        pop.employment[:] = employment_transitions(pop, working, u, behaviour.employment, self.month, age)
+        pop.employment[~working] = UNEMPLOYED
+        paid = working & (pop.employment == FORMAL)
+        employed = working & (pop.employment != UNEMPLOYED)
+        advance_all(pop.social_insurance, paid)
+        advance_all(pop.back_paid, np.zeros(pop.size, bool))
+        advance_all(pop.tax, employed & pop.has_business)
+        pop.employed_months += employed
+        for region, members in enumerate(self.region_members):
+            advance_all(pop.region_paid[region], paid & members[pop.city])
+        self._back_pay(paid)
+
+    def reside(self) -> None:
+        """Residence permits, home purchases and moves within the city."""
+        pop, behaviour = self.pop, self.scenario.behaviour
+        present = pop.status == MIGRANT
+        permit_after = np.array([p.rules.residence_permit.after_months if p else 10**6 for p in self.periods])
+        u = self.streams.uniform("permit", self.month, pop.size)
+        entitled = present & (pop.permit_month == NO_MONTH) & (self.month - pop.city_since >= permit_after[pop.city])
+        pop.permit_month[entitled & (u < behaviour.permit_take_up_rate)] = self.month
+        heads = present & (pop.role == HEAD) & (pop.tenure == RENT)
+        u = self.streams.uniform("home_purchase", self.month, pop.size)
+        buying = self._household_rows(heads & (u < behaviour.home_purchase_rate)) & present
+        pop.tenure[buying] = OWN
+        u = self.streams.uniform("community", self.month, pop.size)
+        moving = self._household_rows(heads & (u < behaviour.community_change_rate)) & present
+        pop.community_since[moving] = self.month
+
+    def migrate(self) -> None:
+        """Households return home or move to another city (histories do not travel, regions' do)."""
+        pop, behaviour = self.pop, self.scenario.behaviour
+        heads = (pop.status == MIGRANT) & (pop.role == HEAD)
+        rate = behaviour.return_home_rate * np.where(
+            pop.employment == UNEMPLOYED, behaviour.unemployed_return_multiplier, 1.0
+        )
+        u = self.streams.uniform("return_home", self.month, pop.size)
+        returning = self._household_rows(heads & (u < rate)) & (pop.status == MIGRANT)
+        self._leave(returning, "left")
+        if len(self.city_ids) < 2:
+            return
+        u = self.streams.uniform("move_city", self.month, pop.size)
+        movers_heads = heads & ~returning & (u < behaviour.move_city_rate)
+        pick = self.streams.uniform("move_target", self.month, pop.size)
+        step = 1 + np.floor(pick * (len(self.city_ids) - 1)).astype(np.int16)
+        target_of_head = ((pop.city + step) % len(self.city_ids)).astype(np.int8)
+        household_target = np.full(self.n_households, -1, np.int8)
+        household_target[pop.household[movers_heads]] = target_of_head[movers_heads]
+        moving = (household_target[pop.household] >= 0) & (pop.status == MIGRANT)
+        rows = np.flatnonzero(moving)
+        pop.city[rows] = household_target[pop.household[rows]]
+        pop.city_since[rows] = self.month + 1
+        pop.community_since[rows] = self.month + 1
+        pop.permit_month[rows] = NO_MONTH
+        pop.tenure[rows] = RENT
+        pop.employed_months[rows] = 0
+        pop.applied_channel[rows] = NO_CHANNEL
+        pop.decision_month[rows] = NO_MONTH
+        for ledger in (pop.social_insurance, pop.back_paid, pop.tax):
+            ledger.clear(rows)
+
+    def collect(self) -> None:
+        """Record this month's indicators per city (in real persons)."""
+        pop, w = self.pop, self.scale
+        migrants = np.bincount(pop.city[pop.status == MIGRANT], minlength=len(self.city_ids))
+        settled = np.bincount(pop.city[pop.status == SETTLED], minlength=len(self.city_ids))
+        formal = np.bincount(
+            pop.city[(pop.status == MIGRANT) & (pop.employment == FORMAL)], minlength=len(self.city_ids)
+        )
+        pool = np.bincount(
+            pop.city[(pop.status == MIGRANT) & (pop.applied_channel == POINTS)], minlength=len(self.city_ids)
+        )
+        for index, city in enumerate(self.city_ids):
+            stats = self._month_stats[index]
+            waits = np.concatenate(stats.waits) if stats.waits else np.zeros(0)
+            row = {
+                "scenario": self.scenario.id,
+                "seed": self.seed,
+                "city": city,
+                "month": month_label(self.month),
+                "migrants": migrants[index] * w,
+                "settled_total": settled[index] * w,
+                **{k: v * w for k, v in stats.counts.items()},
+                **{f"settled_{c}": stats.settled_by_channel[i] * w for i, c in enumerate(CHANNELS)},
+                "eligible_any": stats.eligible_any * w,
+                **{f"eligible_{c}": stats.eligible_by_channel[i] * w for i, c in enumerate(CHANNELS)},
+                "eligible_not_applied": stats.eligible_not_applied * w,
+                "blocked_only_by_gap": stats.blocked_only_by_gap * w,
+                "points_pool": pool[index] * w,
+                "formal_share": formal[index] / migrants[index] if migrants[index] else 0.0,
+                "mean_wait_months": float(waits.mean()) if len(waits) else float("nan"),
+            }
+            self.datacollector.add_table_row("monthly", row)
+
+    # ---------------------------------------------------------------------------- internals
+
+    def _eligibility(self, period: RulePeriod, ctx: RuleContext) -> np.ndarray:
+        """A (channels × rows) matrix: eligible by channel (points: preconditions met)."""
+        eligible = np.zeros((len(CHANNELS), ctx.pop.size), bool)
+        for name, channel in period.channels():
+            if isinstance(channel, PointsChannel) and not channel.routes:
+                eligible[CHANNEL_INDEX[name]] = ctx.age_years >= MINOR_AGE
+            else:
+                eligible[CHANNEL_INDEX[name]] = channel_eligible(channel, ctx)
+        return eligible
+
+    def _blocked_by_gap(
+        self, period: RulePeriod, rows: np.ndarray, eligible_any: np.ndarray, stats: _CityMonth
+    ) -> None:
+        """Count persons not eligible who would be, had they paid every month they lived in the city."""
+        others = rows[~eligible_any]
+        if not len(others):
+            return
+        filled = RuleContext(self.pop, self.month, self.regions, rows=others, filled=True)
+        stats.blocked_only_by_gap += self._eligibility(period, filled).any(axis=0).sum()
+
+    def _application_probability(self, rows: np.ndarray, ctx: RuleContext, local: np.ndarray) -> np.ndarray:
+        pop = self.pop
+        present = ((pop.status == MIGRANT) | (pop.status == SETTLED)).astype(np.float64)
+        spouse = ctx.per_household(present * (pop.role == SPOUSE))[local] > 0
+        minors = present * ((pop.role == CHILD) & (pop.age_years(self.month) < MINOR_AGE))
+        children = ctx.per_household(minors)[local] > 0
+        intention = self.scenario.behaviour.intention
+        logit = intention_logit(
+            pop,
+            rows,
+            intention,
+            ctx.age_years[local],
+            ctx.months_in_city[local],
+            spouse & (pop.role[rows] != SPOUSE) | (pop.role[rows] == SPOUSE),
+            children,
+        )
+        return application_probability(logit, intention)
+
+    def _apply(self, rows: np.ndarray, channels: np.ndarray, period: RulePeriod) -> None:
+        pop = self.pop
+        pop.applied_month[rows] = self.month
+        pop.applied_channel[rows] = channels
+        delay = np.zeros(len(rows), np.int32)
+        for name, channel in period.channels():
+            delay[channels == CHANNEL_INDEX[name]] = channel.processing_months
+        pop.decision_month[rows] = np.where(channels == POINTS, NO_MONTH, self.month + delay)
+        self._count_rows("applied", rows)
+
+    def _settle(self, rows: np.ndarray, channel_index: int, channel: Channel | None) -> None:
+        pop = self.pop
+        if not len(rows):
+            return
+        pop.status[rows] = SETTLED
+        pop.settled_month[rows] = self.month
+        pop.settled_channel[rows] = channel_index
+        pop.applied_channel[rows] = NO_CHANNEL
+        pop.decision_month[rows] = NO_MONTH
+        for city in np.unique(pop.city[rows]):
+            in_city = rows[pop.city[rows] == city]
+            stats = self._month_stats[city]
+            stats.counts["settled"] += len(in_city)
+            stats.settled_by_channel[channel_index] += len(in_city)
+            stats.waits.append((self.month - pop.city_since[in_city]).astype(np.float64))
+        follows = channel.dependants if channel is not None else ("spouse", "minor_children")
+        household = household_any(pop.household, np.isin(np.arange(pop.size), rows), self.n_households)
+        same = household[pop.household] & (pop.status == MIGRANT)
+        kinds = np.zeros(pop.size, bool)
+        if "spouse" in follows:
+            kinds |= (pop.role == HEAD) | (pop.role == SPOUSE)
+        if "minor_children" in follows:
+            kinds |= (pop.role == CHILD) & (pop.age_years(self.month) < MINOR_AGE)
+        dependants = np.flatnonzero(same & kinds)
+        pop.status[dependants] = SETTLED
+        pop.settled_month[dependants] = self.month
+        pop.settled_channel[dependants] = channel_index
+        pop.is_dependant[dependants] = True
+        pop.applied_channel[dependants] = NO_CHANNEL
+        pop.decision_month[dependants] = NO_MONTH
+        self._count_rows("dependants_settled", dependants)
+
+    def _points_round(self, city_index: int, channel: PointsChannel) -> None:
+        pop = self.pop
+        pool = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index) & (pop.applied_channel == POINTS))
+        rounds = channel.rounds
+        quota_u = float(self.streams.uniform("quota", self.month, len(self.city_ids))[city_index])
+        quota = None if rounds.quota_persons is None else unbiased_round(rounds.quota_persons / self.scale, quota_u)
+        row = {
+            "scenario": self.scenario.id,
+            "seed": self.seed,
+            "city": self.city_ids[city_index],
+            "month": month_label(self.month),
+        }
+        if len(pool):
+            ctx = RuleContext(pop, self.month, self.regions, rows=pool)
+            meets = channel_eligible(channel, ctx) if channel.routes else ctx.age_years >= MINOR_AGE
+            pop.applied_channel[pool[~meets]] = NO_CHANNEL
+            pool, ctx = pool[meets], RuleContext(pop, self.month, self.regions, rows=pool[meets])
+        if len(pool):
+            total, _ = score(channel, ctx)
+            tie = None
+            if rounds.tie == "break_by_item" and rounds.tie_break_item:
+                tie = item_points(channel.items[rounds.tie_break_item], ctx)
+            outcome = decide_round(total, quota, rounds.threshold, tie)
+            self._settle(pool[outcome.admitted], POINTS, channel)
+            row |= {
+                "applicants": len(pool) * self.scale,
+                "admitted": outcome.admitted.sum() * self.scale,
+                "cutoff": outcome.cutoff,
+                "tied_at_cutoff": outcome.tied_at_cutoff * self.scale,
+                "admitted_over_quota": outcome.over_quota_ties * self.scale,
+                "mean_points": float(total.mean()),
+            }
+        else:
+            row |= {
+                "applicants": 0.0,
+                "admitted": 0.0,
+                "cutoff": float("nan"),
+                "tied_at_cutoff": 0.0,
+                "admitted_over_quota": 0.0,
+                "mean_points": float("nan"),
+            }
+        row["quota"] = float("nan") if quota is None else quota * self.scale
+        self.datacollector.add_table_row("rounds", row)
+
+    def _back_pay(self, paying: np.ndarray) -> None:
+        """Persons paying again may back-pay (补缴) recent gaps, where the city allows it."""
+        pop = self.pop
+        windows = np.array(
+            [p.rules.back_payment.window_months if p and p.rules.back_payment.allowed else 0 for p in self.periods]
+        )
+        u = self.streams.uniform("back_payment", self.month, pop.size)
+        rows = np.flatnonzero(paying & (u < self.scenario.behaviour.back_payment_rate) & (windows[pop.city] > 0))
+        if not len(rows):
+            return
+        span = np.minimum(windows[pop.city[rows]], self.month + 1 - pop.city_since[rows])
+        lo_mask, hi_mask = window_masks_per_row(span)
+        gap_lo = lo_mask & ~pop.social_insurance.lo[rows]
+        gap_hi = hi_mask & ~pop.social_insurance.hi[rows]
+        has_gap = popcount(gap_lo, gap_hi) > 0
+        rows, gap_lo, gap_hi = rows[has_gap], gap_lo[has_gap], gap_hi[has_gap]
+        pop.social_insurance.mark_recent(rows, (gap_lo, gap_hi))
+        pop.back_paid.mark_recent(rows, (gap_lo, gap_hi))
+        for region, members in enumerate(self.region_members):
+            inside = rows[members[pop.city[rows]]]
+            pop.region_paid[region].mark_recent(
+                inside, (gap_lo[members[pop.city[rows]]], gap_hi[members[pop.city[rows]]])
+            )
+
+    def _grandfather(self, city_index: int, previous: RulePeriod, months: int) -> None:
+        pop = self.pop
+        rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index))
+        if not len(rows):
+            return
+        old = self._eligibility(previous, RuleContext(pop, self.month, self.regions, rows=rows))
+        old[POINTS] = False
+        keep = old.any(axis=0)
+        self.grandfather_until[rows[keep]] = self.month + months
+        self.grandfather_channel[rows[keep]] = old.argmax(axis=0)[keep]
+
+    def _household_rows(self, heads: np.ndarray) -> np.ndarray:
+        return household_any(self.pop.household, heads, self.n_households)[self.pop.household]
+
+    def _leave(self, rows_mask: np.ndarray, counter: str) -> None:
+        pop = self.pop
+        pop.status[rows_mask] = LEFT
+        pop.left_month[rows_mask] = self.month
+        pop.applied_channel[rows_mask] = NO_CHANNEL
+        self._count(counter, rows_mask)
+        if counter == "died":
+            self._count("left", rows_mask)
+
+    def _count(self, name: str, mask: np.ndarray) -> None:
+        self._count_rows(name, np.flatnonzero(mask))
+
+    def _count_rows(self, name: str, rows: np.ndarray) -> None:
+        counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
+        for index, stats in enumerate(self._month_stats):
+            stats.counts[name] += counts[index]
+
+    # ------------------------------------------------------------------------------ results
+
+    def result(self, seconds: float = 0.0) -> RunResult:
+        """Tables and manifest of the months run so far."""
+        return RunResult(
+            monthly=self.datacollector.get_table_dataframe("monthly"),
+            rounds=self.datacollector.get_table_dataframe("rounds"),
+            settlers=self._settlers(),
+            manifest=self._manifest(seconds),
+        )
+
+    def _settlers(self) -> pd.DataFrame:
+        pop = self.pop
+        rows = np.flatnonzero(pop.status == SETTLED)
+        return pd.DataFrame(
+            {
+                "scenario": self.scenario.id,
+                "seed": self.seed,
+                "city": np.array(self.city_ids, dtype=object)[pop.city[rows]],
+                "month": [month_label(m) for m in pop.settled_month[rows]],
+                "channel": np.array(CHANNELS, dtype=object)[pop.settled_channel[rows]],
+                "is_dependant": pop.is_dependant[rows],
+                "age": (pop.settled_month[rows] - pop.birth_month[rows]) // 12,
+                "is_male": pop.is_male[rows],
+                "education": np.array(EDUCATION_LEVELS, dtype=object)[pop.education[rows]],
+                "social_insurance_months": pop.social_insurance.lifetime[rows],
+                "months_in_city": pop.settled_month[rows] - pop.city_since[rows],
+                "wait_months": np.where(
+                    pop.applied_month[rows] >= 0, pop.settled_month[rows] - pop.applied_month[rows], 0
+                ),
+                "persons": self.scale,
+            }
+        )
+
+    def _manifest(self, seconds: float) -> dict[str, object]:
+        resolved = self.scenario.model_dump(mode="json", by_alias=True)
+        digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+        return {
+            "scenario_id": self.scenario.id,
+            "scenario_sha256": digest,
+            "scenario": resolved,
+            "seed": self.seed,
+            "package_version": __version__,
+            "mesa_version": mesa.__version__,
+            "numpy_version": np.__version__,
+            "start": month_label(self.scenario.start),
+            "months": self.months,
+            "agents": self.initial_agents,
+            "slots": self.pop.size,
+            "scale_persons_per_agent": self.scale,
+            "run_seconds": round(seconds, 3),
+        }

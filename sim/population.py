@@ -1,0 +1,149 @@
+"""The population: one row per person, as a structure of numpy arrays.
+
+Rows are *slots*: a person keeps their row for life, and arrivals take pre-allocated rows
+in an order that does not depend on the rules in force (common random numbers). Household
+aggregates are computed by group reductions over ``household``, never stored as objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.ledger import BitLedger
+from sim.scenario.schema import EDUCATION_LEVELS, SKILL_LEVELS
+
+NO_MONTH = -1
+"""Month value meaning "never" (no permit, not graduated, not settled...)."""
+
+# status
+INACTIVE, MIGRANT, SETTLED, LEFT = 0, 1, 2, 3
+# role in household
+HEAD, SPOUSE, CHILD, PARENT = 0, 1, 2, 3
+# employment
+UNEMPLOYED, INFORMAL, FORMAL = 0, 1, 2
+# tenure
+RENT, OWN = 0, 1
+NO_CHANNEL = -1
+
+EDUCATION_INDEX = {name: i for i, name in enumerate(EDUCATION_LEVELS)}
+SKILL_INDEX = {name: i for i, name in enumerate(SKILL_LEVELS)}
+COLLEGE = EDUCATION_INDEX["college"]
+MINOR_AGE = 18
+
+
+@dataclass
+class Population:
+    """Every person of a run as rows of equal-length arrays.
+
+    Month-valued fields are month indices (:func:`sim.months.month_index`) or
+    :data:`NO_MONTH`; areas are m²; ``weight`` is not stored: every row stands for the run's
+    scale factor of real persons.
+    """
+
+    status: np.ndarray  # int8, INACTIVE / MIGRANT / SETTLED / LEFT
+    city: np.ndarray  # int8, index into the scenario's cities
+    household: np.ndarray  # int32
+    role: np.ndarray  # int8, HEAD / SPOUSE / CHILD / PARENT
+    birth_month: np.ndarray  # int32
+    is_male: np.ndarray  # bool
+    education: np.ndarray  # int8, index into EDUCATION_LEVELS
+    skill: np.ndarray  # int8, index into SKILL_LEVELS
+    graduated_month: np.ndarray  # int32
+    is_rural: np.ndarray  # bool
+    has_land: np.ndarray  # bool
+    origin_province: np.ndarray  # int8
+    employment: np.ndarray  # int8, UNEMPLOYED / INFORMAL / FORMAL
+    has_business: np.ndarray  # bool, pays business tax while working
+    arrival_month: np.ndarray  # int32, entry into the population (slot activation)
+    city_since: np.ndarray  # int32, arrival in the current city
+    permit_month: np.ndarray  # int32, residence permit held since
+    community_since: np.ndarray  # int32
+    tenure: np.ndarray  # int8, RENT / OWN
+    owns_commercial: np.ndarray  # bool
+    floor_area_m2: np.ndarray  # float32, the household's dwelling (same on every member)
+    honours: np.ndarray  # int8
+    sanctions: np.ndarray  # int8
+    shortage_industry: np.ndarray  # bool
+    employed_months: np.ndarray  # int16, months employed in the current city
+    social_insurance: BitLedger  # paid in the current city (back-paid months included)
+    back_paid: BitLedger  # which of those months were back-paid
+    tax: BitLedger  # business tax paid in the current city
+    region_paid: list[BitLedger] = field(default_factory=list)  # paid anywhere in region r
+    applied_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    applied_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    decision_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    settled_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    settled_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    is_dependant: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    left_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    def __post_init__(self) -> None:
+        n = len(self.status)
+        for name, default, dtype in (
+            ("applied_month", NO_MONTH, np.int32),
+            ("applied_channel", NO_CHANNEL, np.int8),
+            ("decision_month", NO_MONTH, np.int32),
+            ("settled_month", NO_MONTH, np.int32),
+            ("settled_channel", NO_CHANNEL, np.int8),
+            ("is_dependant", False, bool),
+            ("left_month", NO_MONTH, np.int32),
+        ):
+            if len(getattr(self, name)) != n:
+                setattr(self, name, np.full(n, default, dtype))
+        for f in fields(self):
+            value = getattr(self, f.name)
+            arrays = _arrays(value)
+            if any(len(a) != n for a in arrays):
+                raise ValueError(f"Population.{f.name} has a length other than {n}")
+
+    @property
+    def size(self) -> int:
+        """Number of rows (slots), active or not."""
+        return len(self.status)
+
+    def age_years(self, month: int) -> np.ndarray:
+        """Completed years of age in ``month``, as ``int16``."""
+        return ((month - self.birth_month) // 12).astype(np.int16)
+
+    def months_in_city(self, month: int) -> np.ndarray:
+        """Months lived in the current city before ``month``."""
+        return np.maximum(month - self.city_since, 0).astype(np.int16)
+
+    def nbytes(self) -> int:
+        """Memory held by the population's arrays, in bytes."""
+        return sum(a.nbytes for f in fields(self) for a in _arrays(getattr(self, f.name)))
+
+    def take(self, rows: np.ndarray) -> Population:
+        """A copy restricted to ``rows`` (for inspection and explanation)."""
+        values = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, BitLedger):
+                values[f.name] = value.take(rows)
+            elif isinstance(value, list):
+                values[f.name] = [ledger.take(rows) for ledger in value]
+            else:
+                values[f.name] = value[rows]
+        return Population(**values)
+
+
+def _arrays(value: object) -> list[np.ndarray]:
+    if isinstance(value, BitLedger):
+        return [value.lo, value.hi, value.lifetime]
+    if isinstance(value, list):
+        return [a for ledger in value for a in _arrays(ledger)]
+    return [value]  # type: ignore[list-item]
+
+
+def household_sum(household: np.ndarray, values: np.ndarray, n_households: int) -> np.ndarray:
+    """Sum ``values`` over each household (index = household id)."""
+    return np.bincount(household, weights=values, minlength=n_households)
+
+
+def household_any(household: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:
+    """Whether any member of each household has ``flags`` set."""
+    out = np.zeros(n_households, bool)
+    out[household[flags]] = True
+    return out

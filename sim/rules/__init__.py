@@ -1,0 +1,1 @@
+"""Pure, vectorised settlement rules: no randomness, no I/O, no mutation."""

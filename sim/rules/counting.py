@@ -1,0 +1,96 @@
+"""Social-insurance and tax counting rules (连续N个月 / W个月内累计M个月).
+
+Semantics (DESIGN §4a), for an application in month ``t``:
+
+- **continuous N**: months ``t-N … t-1`` are all paid; a back-paid (补缴) month counts as
+  paid only while the back-paid months among those N stay within ``back_paid_max``.
+- **cumulative M in W**: at least M paid months among ``t-W … t-1``; no W means the whole
+  recorded history. Back-paid months count as paid.
+- **counted from D**: months before D do not count.
+- **recognised in regions**: months paid in any city of a named region count too; a month
+  paid in two cities counts once (the bits are OR-ed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.ledger import HISTORY_MONTHS, popcount, trailing_ones, window_masks
+from sim.scenario.schema import CountRule
+
+
+@dataclass(frozen=True)
+class History:
+    """Paid months as bits (see :mod:`sim.ledger`) for the rows being evaluated."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    lifetime: np.ndarray
+    back_lo: np.ndarray
+    back_hi: np.ndarray
+
+
+@dataclass(frozen=True)
+class CountResult:
+    """Outcome of a counting rule per row.
+
+    Attributes
+    ----------
+    ok : ndarray of bool
+    have : ndarray of int16
+        Months that count: the current unbroken run (continuous) or the paid months in the
+        window (cumulative).
+    need : int
+        Months required.
+    gap_months_ago : ndarray of int16
+        Continuous rules: how many months before ``t`` the latest disqualifying month lies
+        (1 = the month just ended), 0 when the run is unbroken.
+    back_paid_in_window : ndarray of int16
+        Continuous rules: back-paid months among the last N.
+    """
+
+    ok: np.ndarray
+    have: np.ndarray
+    need: int
+    gap_months_ago: np.ndarray
+    back_paid_in_window: np.ndarray
+
+
+def evaluate_count(rule: CountRule, history: History, month: int) -> CountResult:
+    """Evaluate a counting rule for every row of ``history`` at application month ``month``.
+
+    Parameters
+    ----------
+    rule : CountRule
+        Continuous or cumulative, as the regulation states it.
+    history : History
+        Paid and back-paid months, already combined across recognised regions.
+    month : int
+        Month index of the application.
+
+    Returns
+    -------
+    CountResult
+    """
+    countable = HISTORY_MONTHS if rule.counted_from is None else max(0, month - rule.counted_from)
+    zeros = np.zeros(len(history.lo), np.int16)
+    if rule.count == "continuous":
+        window = min(rule.months, countable)
+        lo_mask, hi_mask = window_masks(window)
+        streak = np.minimum(trailing_ones(history.lo & lo_mask, history.hi & hi_mask), window)
+        back = popcount(history.back_lo & lo_mask, history.back_hi & hi_mask)
+        unbroken = streak >= rule.months
+        within_cap = back <= rule.back_paid_max
+        gap = np.where(unbroken, 0, streak + 1).astype(np.int16)
+        if rule.months > countable:
+            gap = np.where(streak >= countable, countable + 1, gap).astype(np.int16)
+        return CountResult(unbroken & within_cap, streak, rule.months, gap, back)
+    if rule.window is None and countable >= HISTORY_MONTHS:
+        have = np.maximum(history.lifetime, popcount(history.lo, history.hi)).astype(np.int16)
+    else:
+        window = min(rule.window or HISTORY_MONTHS, countable)
+        lo_mask, hi_mask = window_masks(window)
+        have = popcount(history.lo & lo_mask, history.hi & hi_mask)
+    return CountResult(have >= rule.months, have, rule.months, zeros, zeros)

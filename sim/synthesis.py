@@ -1,0 +1,297 @@
+"""Synthetic migrant households from published marginals.
+
+Heads of household are drawn from the scenario's marginals (age band, sex, education,
+skill, employment, tenure, ...); spouses, minor children and parents in the city are
+added as rows of their own. The whole run's population is made up front — the initial
+migrants and every future arrival, inactive until its arrival month — so that slots are
+assigned in an order that no rule can change (common random numbers).
+
+Contribution histories before the start are simulated backwards from each person's
+current employment state with the scenario's monthly transition rates, for the months
+they have lived in the city (at most the 128 months a ledger holds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.ledger import HISTORY_MONTHS, WORD_BITS, BitLedger
+from sim.population import (
+    CHILD,
+    FORMAL,
+    HEAD,
+    INACTIVE,
+    INFORMAL,
+    MIGRANT,
+    NO_MONTH,
+    OWN,
+    PARENT,
+    RENT,
+    SPOUSE,
+    UNEMPLOYED,
+    EDUCATION_INDEX,
+    SKILL_INDEX,
+    Population,
+)
+from sim.scenario.schema import EmploymentDynamics, PopulationSpec, Scenario, parse_age_band
+from sim.streams import Streams, unbiased_round
+
+GRADUATION_AGE = {"senior_secondary": 18, "college": 21, "bachelor": 22, "postgraduate": 25}
+"""Typical age at graduation, for the graduation month of synthetic persons."""
+
+WORKING_AGE_MIN = 16
+PROVINCES = 31
+PERMIT_TAKE_UP_DELAY_MONTHS = 6.0
+"""Mean months between becoming entitled to a residence permit and holding one, before the start."""
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """A run's population and how it maps to real persons."""
+
+    population: Population
+    scale: float
+    """Real persons represented by one row."""
+    n_households: int
+    regions: dict[str, int]
+    """Region name → index into ``population.region_paid``."""
+
+
+def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
+    """Make the initial migrants and all future arrivals of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Cities (initial migrants and monthly inflow in persons) and marginals.
+    agents : int
+        Rows for the initial migrants; the scale factor is real migrants per row.
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    Synthesis
+    """
+    streams = Streams(seed)
+    total = sum(c.migrants for c in scenario.cities.values())
+    scale = total / agents if total > 0 else 1.0
+    parts: list[dict[str, np.ndarray]] = []
+    for city_index, city in enumerate(scenario.cities.values()):
+        target = round(agents * city.migrants / total) if total else 0
+        rng = streams.generator("synthesis", city_index)
+        if target:
+            parts.append(
+                _households(rng, scenario.population, target, city_index, scenario.start, scenario.start, True)
+            )
+        u = streams.generator("inflow", city_index).random(scenario.months)
+        for offset in range(scenario.months):
+            rows = unbiased_round(city.inflow_per_month / scale, u[offset])
+            if rows:
+                month = scenario.start + offset
+                parts.append(_households(rng, scenario.population, rows, city_index, month, month, False))
+    columns = _concatenate(parts)
+    n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
+    regions = {name: i for i, name in enumerate(scenario.regions)}
+    city_ids = list(scenario.cities)
+    region_cities = [np.array([city_ids.index(c) for c in members], np.int8) for members in scenario.regions.values()]
+    pop = _population(columns, len(regions))
+    _simulate_history(pop, columns["months_in_city"], scenario.behaviour.employment, scenario.start, streams)
+    for index, members in enumerate(region_cities):
+        inside = np.isin(pop.city, members)
+        ledger = pop.region_paid[index]
+        ledger.lo[inside], ledger.hi[inside] = pop.social_insurance.lo[inside], pop.social_insurance.hi[inside]
+        ledger.lifetime[inside] = pop.social_insurance.lifetime[inside]
+    return Synthesis(pop, scale, n_households, regions)
+
+
+def _households(
+    rng: np.random.Generator,
+    spec: PopulationSpec,
+    target_rows: int,
+    city: int,
+    month: int,
+    arrival: int,
+    initial: bool,
+) -> dict[str, np.ndarray]:
+    mean_children = spec.children_in_city_mean
+    expected_size = (
+        1 + spec.married_share * spec.spouse_in_city_share * (1 + mean_children) + spec.parents_in_city_share
+    )
+    n = int(np.ceil(target_rows / expected_size * 1.2)) + 4
+    age = _ages(rng, spec, n)
+    with_spouse = rng.random(n) < spec.married_share * spec.spouse_in_city_share
+    children = np.where(with_spouse & (age >= 22), rng.poisson(mean_children, n), 0)
+    with_parent = rng.random(n) < spec.parents_in_city_share
+    size = 1 + with_spouse + children + with_parent
+    keep = np.cumsum(size) <= target_rows
+    if not keep.any():
+        keep[0] = True
+    age, with_spouse, children, with_parent, size = (
+        age[keep],
+        with_spouse[keep],
+        children[keep],
+        with_parent[keep],
+        size[keep],
+    )
+    n = len(age)
+    if initial:
+        tenure_months = np.minimum(rng.exponential(spec.months_in_city_mean, n), (age - WORKING_AGE_MIN) * 12)
+        city_since = month - np.floor(tenure_months).astype(np.int32)
+    else:
+        city_since = np.full(n, arrival, np.int32)
+    head = np.repeat(np.arange(n), size)
+    slot = np.arange(len(head)) - np.repeat(np.cumsum(size) - size, size)
+    role = np.full(len(head), CHILD, np.int8)
+    role[slot == 0] = HEAD
+    role[(slot == 1) & with_spouse[head]] = SPOUSE
+    role[(slot == size[head] - 1) & with_parent[head] & (slot > 0)] = PARENT
+    rows = len(head)
+    male_head = rng.random(n) < spec.male_share
+    is_male = np.where(role == HEAD, male_head[head], ~male_head[head])
+    is_male = np.where(np.isin(role, (CHILD, PARENT)), rng.random(rows) < 0.5, is_male)
+    row_age = np.where(role == SPOUSE, np.clip(age[head] + rng.integers(-3, 4, rows), 18, 70), age[head])
+    row_age = np.where(role == CHILD, rng.integers(0, 18, rows), row_age)
+    row_age = np.where(role == PARENT, rng.integers(58, 81, rows), row_age)
+    row_age = np.where(role == CHILD, np.minimum(row_age, np.maximum(age[head] - 18, 0)), row_age)
+    birth = month - row_age * 12 - rng.integers(0, 12, rows)
+    education = _categorical(rng, spec.education_shares, EDUCATION_INDEX, rows)
+    education = np.where(role == CHILD, 0, education).astype(np.int8)
+    skill = _categorical(rng, spec.skill_shares, SKILL_INDEX, rows)
+    skill = np.where(np.isin(role, (CHILD, PARENT)), 0, skill).astype(np.int8)
+    graduated = np.full(rows, NO_MONTH, np.int32)
+    for level, grad_age in GRADUATION_AGE.items():
+        has = education == EDUCATION_INDEX[level]
+        graduated[has] = np.minimum(birth[has] + grad_age * 12 + 6, month - 1)
+    working = np.isin(role, (HEAD, SPOUSE)) & (row_age >= WORKING_AGE_MIN) & (row_age < 60)
+    employment = _categorical(
+        rng, spec.employment_shares, {"unemployed": UNEMPLOYED, "informal": INFORMAL, "formal": FORMAL}, rows
+    )
+    employment = np.where(working, employment, UNEMPLOYED).astype(np.int8)
+    since = np.maximum(city_since[head], birth) if initial else np.full(rows, arrival, np.int32)
+    months_in_city = (month - since).astype(np.int32)
+    permit = np.full(rows, NO_MONTH, np.int32)
+    if initial:
+        waited = rng.exponential(PERMIT_TAKE_UP_DELAY_MONTHS, rows)
+        got = since + 6 + np.floor(waited).astype(np.int32)
+        permit = np.where(got < month, got, NO_MONTH).astype(np.int32)
+    community_since = since.copy()
+    if initial:
+        moved = month - np.floor(rng.exponential(84.0, n)).astype(np.int32)
+        community_since = np.maximum(since, moved[head])
+    owns = (rng.random(n) < spec.home_owner_share)[head]
+    area = (spec.floor_area_per_capita_m2 * size * rng.lognormal(0.0, 0.3, n))[head]
+    is_rural = (rng.random(n) < spec.rural_hukou_share)[head]
+    return {
+        "status": np.full(rows, MIGRANT if initial else INACTIVE, np.int8),
+        "city": np.full(rows, city, np.int8),
+        "local_household": head,
+        "role": role,
+        "birth_month": birth.astype(np.int32),
+        "is_male": is_male,
+        "education": education,
+        "skill": skill,
+        "graduated_month": graduated,
+        "is_rural": is_rural,
+        "has_land": is_rural & (rng.random(n) < spec.has_land_share)[head],
+        "origin_province": rng.integers(0, PROVINCES, n).astype(np.int8)[head],
+        "employment": employment,
+        "has_business": (role == HEAD) & (rng.random(rows) < spec.business_owner_share),
+        "arrival_month": np.full(rows, month if initial else arrival, np.int32),
+        "city_since": since.astype(np.int32),
+        "permit_month": permit,
+        "community_since": community_since.astype(np.int32),
+        "tenure": np.where(owns, OWN, RENT).astype(np.int8),
+        "owns_commercial": ((rng.random(n) < spec.commercial_property_share)[head]) & (role == HEAD),
+        "floor_area_m2": area.astype(np.float32),
+        "honours": ((role == HEAD) & (rng.random(rows) < spec.honours_share)).astype(np.int8),
+        "sanctions": ((role == HEAD) & (rng.random(rows) < spec.sanctions_share)).astype(np.int8),
+        "shortage_industry": working & (rng.random(rows) < spec.shortage_industry_share),
+        "months_in_city": months_in_city,
+    }
+
+
+def _ages(rng: np.random.Generator, spec: PopulationSpec, n: int) -> np.ndarray:
+    bands = [parse_age_band(band) for band in spec.age_band_shares]
+    shares = np.array(list(spec.age_band_shares.values()))
+    pick = rng.choice(len(bands), size=n, p=shares / shares.sum())
+    low = np.array([b[0] for b in bands])[pick]
+    high = np.array([b[1] for b in bands])[pick]
+    return (low + np.floor(rng.random(n) * (high - low))).astype(np.int32)
+
+
+def _categorical(rng: np.random.Generator, shares: dict[str, float], index: dict[str, int], n: int) -> np.ndarray:
+    names = list(shares)
+    p = np.array([shares[k] for k in names], np.float64)
+    codes = np.array([index[k] for k in names])
+    return codes[rng.choice(len(names), size=n, p=p / p.sum())]
+
+
+def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not parts:
+        raise ValueError("the scenario produces no persons: give a city some migrants or inflow")
+    offset = 0
+    households = []
+    for part in parts:
+        households.append(part.pop("local_household") + offset)
+        offset = int(households[-1].max()) + 1
+    columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    columns["household"] = np.concatenate(households).astype(np.int32)
+    return columns
+
+
+def _population(columns: dict[str, np.ndarray], n_regions: int) -> Population:
+    n = len(columns["status"])
+    fields = {k: v for k, v in columns.items() if k != "months_in_city"}
+    return Population(
+        **fields,
+        employed_months=np.zeros(n, np.int16),
+        social_insurance=BitLedger.empty(n),
+        back_paid=BitLedger.empty(n),
+        tax=BitLedger.empty(n),
+        region_paid=[BitLedger.empty(n) for _ in range(n_regions)],
+    )
+
+
+def _simulate_history(
+    pop: Population, months_in_city: np.ndarray, dynamics: EmploymentDynamics, start: int, streams: Streams
+) -> None:
+    """Fill the ledgers of the initial migrants by stepping their employment backwards in time."""
+    initial = pop.status == MIGRANT
+    state = pop.employment.copy()
+    working = initial & np.isin(pop.role, (HEAD, SPOUSE))
+    leave = np.array(
+        [
+            [0.0, dynamics.unemployed_to_informal, dynamics.unemployed_to_formal],
+            [dynamics.informal_to_unemployed, 0.0, dynamics.informal_to_formal],
+            [dynamics.formal_to_unemployed, dynamics.formal_to_informal, 0.0],
+        ]
+    )
+    # One uniform per person and month picks the state one month earlier: thresholds are the
+    # cumulative leaving rates of the current state; above them the state is unchanged.
+    thresholds = np.cumsum(leave, axis=1).astype(np.float32)
+    employed = np.zeros(pop.size, np.int16)
+    for back in range(1, HISTORY_MONTHS + 1):
+        present = working & (months_in_city >= back)
+        if not present.any():
+            break
+        bit = np.uint64(1) << np.uint64((back - 1) % WORD_BITS)
+        word = pop.social_insurance.lo if back <= WORD_BITS else pop.social_insurance.hi
+        word[present & (state == FORMAL)] |= bit
+        tax_word = pop.tax.lo if back <= WORD_BITS else pop.tax.hi
+        tax_word[present & pop.has_business & (state != UNEMPLOYED)] |= bit
+        employed += present & (state != UNEMPLOYED)
+        u = streams.uniform("history", start - back, pop.size)
+        target = (u[:, None] >= thresholds[state]).sum(axis=1)
+        state = np.where(present & (target < len(leave)), target, state).astype(np.int8)
+    older = np.maximum(months_in_city - HISTORY_MONTHS, 0)
+    recent_formal = pop.social_insurance.lo, pop.social_insurance.hi
+    paid = np.bitwise_count(recent_formal[0]) + np.bitwise_count(recent_formal[1])
+    share = paid / np.maximum(np.minimum(months_in_city, HISTORY_MONTHS), 1)
+    pop.social_insurance.lifetime[:] = (paid + np.round(older * share)).astype(np.int16)
+    pop.tax.lifetime[:] = np.bitwise_count(pop.tax.lo) + np.bitwise_count(pop.tax.hi)
+    pop.employed_months[:] = employed + np.round(
+        older * employed / np.maximum(np.minimum(months_in_city, HISTORY_MONTHS), 1)
+    ).astype(np.int16)
