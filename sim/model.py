@@ -78,7 +78,6 @@ MONTHLY_COLUMNS = [
     "blocked_only_by_gap",
     "points_pool",
     "formal_share",
-    "mean_wait_months",
 ]
 ROUND_COLUMNS = [
     "scenario",
@@ -105,7 +104,6 @@ class _CityMonth:
     eligible_any: float = 0.0
     eligible_not_applied: float = 0.0
     blocked_only_by_gap: float = 0.0
-    waits: list[np.ndarray] = field(default_factory=list)
 
 
 class SettlementModel(mesa.Model):
@@ -342,7 +340,6 @@ class SettlementModel(mesa.Model):
         )
         for index, city in enumerate(self.city_ids):
             stats = self._month_stats[index]
-            waits = np.concatenate(stats.waits) if stats.waits else np.zeros(0)
             row = {
                 "scenario": self.scenario.id,
                 "seed": self.seed,
@@ -358,7 +355,6 @@ class SettlementModel(mesa.Model):
                 "blocked_only_by_gap": stats.blocked_only_by_gap * w,
                 "points_pool": pool[index] * w,
                 "formal_share": formal[index] / migrants[index] if migrants[index] else 0.0,
-                "mean_wait_months": float(waits.mean()) if len(waits) else float("nan"),
             }
             self.datacollector.add_table_row("monthly", row)
 
@@ -426,7 +422,6 @@ class SettlementModel(mesa.Model):
             stats = self._month_stats[city]
             stats.counts["settled"] += len(in_city)
             stats.settled_by_channel[channel_index] += len(in_city)
-            stats.waits.append((self.month - pop.city_since[in_city]).astype(np.float64))
         follows = channel.dependants if channel is not None else ("spouse", "minor_children")
         household = household_any(pop.household, np.isin(np.arange(pop.size), rows), self.n_households)
         same = household[pop.household] & (pop.status == MIGRANT)

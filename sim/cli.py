@@ -1,0 +1,98 @@
+"""Command line: ``python -m sim run | validate | check``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import SimError
+from sim.model import SettlementModel
+from sim.scenario import load_scenario
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SimError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sim", description="Simulate hukou settlement rules.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario and write its tables")
+    run.add_argument("scenario", help="scenario YAML file or preset id")
+    run.add_argument("--agents", type=_positive, help="agents for the initial migrants (default: the scenario's)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--months", type=_positive, help="months to simulate (default: the scenario's)")
+    run.add_argument("--out", default="out", help="output directory (default ./out)")
+    run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check scenario files and report every problem")
+    validate.add_argument("files", nargs="+", help="scenario YAML files")
+    validate.set_defaults(handler=_validate)
+
+    check = commands.add_parser("check", help="can this person settle? eligibility with reasons")
+    check.add_argument("scenario", help="scenario YAML file or preset id")
+    check.add_argument("--city", required=True, help="city id in the scenario")
+    check.add_argument("--date", required=True, help="month of application, YYYY-MM")
+    check.add_argument("--person", required=True, help="person YAML file (see docs/scenarios.md)")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.set_defaults(handler=_check)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    model = SettlementModel.from_scenario(scenario, agents=args.agents, seed=args.seed, months=args.months)
+    result = model.run(progress=not args.quiet)
+    written = result.write(Path(args.out), args.format)
+    monthly = result.monthly
+    total = monthly["settled"].sum() + monthly["dependants_settled"].sum()
+    manifest = result.manifest
+    print(
+        f"{scenario.id}: {manifest['agents']:,} agents × {manifest['months']} months "
+        f"(1 agent = {manifest['scale_persons_per_agent']:.1f} persons) in {manifest['run_seconds']:.1f} s"
+    )
+    print(f"settled {total:,.0f} persons ({monthly['dependants_settled'].sum():,.0f} as dependants)")
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(name)
+        except SimError as err:
+            failed += 1
+            print(f"{name}: INVALID\n{err}", file=sys.stderr)
+        else:
+            cities = ", ".join(scenario.cities)
+            print(f"{name}: ok ({scenario.id}; cities: {cities})")
+    return 1 if failed else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from sim.explain import run_check
+
+    text, status = run_check(args.scenario, args.city, args.date, args.person, args.json)
+    print(text)
+    return status

@@ -1,0 +1,119 @@
+"""Whole-model properties: conservation, determinism, quotas, no NaN, common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.model import CHANNEL_INDEX, SettlementModel
+from sim.months import month_index
+from sim.population import INACTIVE, LEFT, MIGRANT, SETTLED
+from sim.rules.channels import channel_eligible
+from sim.rules.context import RuleContext
+from sim.scenario import load_scenario, resolve_timeline, rules_in_force
+from sim.synthesis import synthesize
+from tests.conftest import SCENARIOS
+
+REFORM = SCENARIOS / "ningbo" / "ningbo-2019-reform.yaml"
+BASELINE = SCENARIOS / "ningbo" / "ningbo-2018-baseline.yaml"
+
+
+@pytest.fixture(scope="module")
+def two_cities_run(two_cities_path):
+    model = SettlementModel.from_scenario(load_scenario(two_cities_path), agents=3000, seed=11)
+    return model, model.run()
+
+
+def test_persons_are_conserved(two_cities_run):
+    model, result = two_cities_run
+    pop = model.pop
+    activated = pop.status != INACTIVE
+    assert activated.sum() == ((pop.status == MIGRANT) | (pop.status == SETTLED) | (pop.status == LEFT)).sum()
+    monthly = result.monthly
+    last = monthly[monthly["month"] == monthly["month"].max()]
+    arrived_persons = model.initial_agents * model.scale + monthly["arrived"].sum()
+    in_system = last["migrants"].sum() + last["settled_total"].sum() + monthly["left"].sum()
+    assert in_system == pytest.approx(arrived_persons)
+    assert arrived_persons == pytest.approx(activated.sum() * model.scale)
+
+
+def test_settlements_add_up_by_channel(two_cities_run):
+    _, result = two_cities_run
+    monthly = result.monthly
+    by_channel = monthly[[c for c in monthly.columns if c.startswith("settled_") and c != "settled_total"]].sum(axis=1)
+    assert np.allclose(by_channel, monthly["settled"])
+    settlers = result.settlers
+    principal = settlers[~settlers["is_dependant"]]
+    assert principal["persons"].sum() == pytest.approx(monthly["settled"].sum())
+    assert settlers[settlers["is_dependant"]]["persons"].sum() == pytest.approx(monthly["dependants_settled"].sum())
+
+
+def test_no_nan_in_counts(two_cities_run):
+    _, result = two_cities_run
+    numeric = result.monthly.select_dtypes("number")
+    assert not numeric.isna().any().any()
+    rounds = result.rounds
+    assert not rounds[["applicants", "quota", "admitted", "tied_at_cutoff"]].isna().any().any()
+    assert rounds.loc[rounds["cutoff"].isna(), "admitted"].eq(0).all()
+
+
+def test_quota_is_kept_except_for_declared_ties(two_cities_run):
+    model, result = two_cities_run
+    rounds = result.rounds
+    assert len(rounds) == 4  # June and December of two years
+    over = rounds["admitted"] - rounds["quota"]
+    assert (over <= rounds["admitted_over_quota"] + 1e-9).all()
+    assert (rounds["admitted_over_quota"] <= rounds["tied_at_cutoff"]).all()
+    assert (rounds["admitted"] > 0).all()
+
+
+def test_every_channel_settles_someone_in_the_fixture(two_cities_run):
+    _, result = two_cities_run
+    totals = result.monthly.filter(like="settled_").sum()
+    for channel in ("talent", "residence_employment", "points", "open"):
+        assert totals[f"settled_{channel}"] > 0, channel
+
+
+def test_same_seed_gives_identical_results(two_cities_path):
+    scenario = load_scenario(two_cities_path)
+    first = SettlementModel.from_scenario(scenario, agents=1500, seed=5).run()
+    second = SettlementModel.from_scenario(scenario, agents=1500, seed=5).run()
+    pd.testing.assert_frame_equal(first.monthly, second.monthly)
+    pd.testing.assert_frame_equal(first.settlers, second.settlers)
+    third = SettlementModel.from_scenario(scenario, agents=1500, seed=6).run()
+    assert not first.monthly["settled"].equals(third.monthly["settled"])
+
+
+def test_common_random_numbers_keep_runs_identical_before_a_reform():
+    """Baseline and reform share every draw, so they agree exactly until the reform starts."""
+    reform = SettlementModel.from_scenario(load_scenario(REFORM), agents=3000, seed=3, months=24).run().monthly
+    base = SettlementModel.from_scenario(load_scenario(BASELINE), agents=3000, seed=3, months=24).run().monthly
+    before = reform["month"] < "2019-09"
+    columns = ["migrants", "settled", "arrived", "left", "eligible_any"]
+    pd.testing.assert_frame_equal(reform.loc[before, columns], base.loc[before, columns])
+    assert reform.loc[~before, "settled"].sum() > base.loc[~before, "settled"].sum()
+
+
+def test_reform_rules_admit_everyone_the_baseline_admits():
+    """Seed 000's reform only relaxes: on one population, reform eligibility ⊇ baseline's."""
+    reform, base = load_scenario(REFORM), load_scenario(BASELINE)
+    pop = synthesize(reform, 20_000, seed=2).population
+    month = month_index(2019, 10)
+    rows = np.flatnonzero(pop.status == MIGRANT)
+    ctx = RuleContext(pop, month, {}, rows=rows)
+    base_ctx = RuleContext(pop, month, {}, rows=rows)
+    new = rules_in_force(resolve_timeline(reform.cities["ningbo"].rules), month)
+    old = rules_in_force(resolve_timeline(base.cities["ningbo"].rules), month)
+    assert new.index == 1 and old.index == 0
+    new_any = np.zeros(len(rows), bool)
+    old_any = np.zeros(len(rows), bool)
+    for name, channel in new.channels():
+        new_any |= channel_eligible(channel, ctx)
+    for name, channel in old.channels():
+        old_ok = channel_eligible(channel, base_ctx)
+        old_any |= old_ok
+        assert not (old_ok & ~channel_eligible(getattr(new.rules.channels, name), ctx)).any(), name
+    assert not (old_any & ~new_any).any()
+    assert new_any.sum() > old_any.sum()
+    assert CHANNEL_INDEX["talent"] == 0
