@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import heapq
 import types
 import typing
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
+from sim.months import parse_date
 from sim.scenario.schema import Scenario
 from sim.scenario.timeline import check_timelines
 from sim.scenario.yamlsource import (
@@ -72,11 +74,23 @@ def validate_scenario(data: Any, origins: Origins, name: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError([_problem(e, origins, name) for e in err.errors()]) from err
+        errors = [e for e in err.errors() if not _items_failed(e)]
+        raise ScenarioError([_problem(e, origins, name) for e in errors]) from err
     problems = check_timelines(scenario, origins, name)
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _items_failed(error: Mapping[str, Any]) -> bool:
+    # pydantic adds "should have at least 1 item after validation, not 0" to a list whose
+    # items all failed; the items' own errors say what is wrong, the list is long enough.
+    found, ctx = error.get("input"), error.get("ctx") or {}
+    return (
+        error["type"] == "too_short"
+        and isinstance(found, (list, tuple, dict))
+        and len(found) >= ctx.get("min_length", 0)
+    )
 
 
 def _locate(path: Path) -> Path:
@@ -97,15 +111,38 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Ori
     parent = _find_parent(path, str(parent_name))
     if parent is None:
         file, line = origins[("extends",)]
-        presets = sorted(p.stem for p in SCENARIO_DIR.rglob("*.yaml"))
-        close = difflib.get_close_matches(str(parent_name), presets, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "give a path relative to this file or a preset id"
+        hint = _suggest_parent(path, str(parent_name))
         raise ScenarioError([Problem(file, "extends", f"no scenario '{parent_name}' found.", line, hint)])
-    if parent.resolve() in seen:
-        chain = " → ".join(p.name for p in (*seen, parent.resolve()))
-        raise ScenarioError([Problem(str(path), "extends", f"extends itself in a cycle: {chain}.")])
+    if parent.resolve() in (*seen, path.resolve()):
+        file, line = origins[("extends",)]
+        chain = " → ".join(p.name for p in (*seen, path.resolve(), parent.resolve()))
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    "extends",
+                    f"extends itself in a cycle: {chain}.",
+                    line,
+                    "remove 'extends' from one file of the cycle",
+                )
+            ]
+        )
     base, base_origins = _load_chain(parent, (*seen, path.resolve()))
     return merge(base, data, base_origins, origins)
+
+
+def _suggest_parent(path: Path, name: str) -> str:
+    # Compare file names, not whole paths: '../base/china-migrant' is close to 'china-migrants'
+    # although the strings as a whole differ in more than their last letters.
+    written = Path(name)
+    folder = path.parent / written.parent
+    candidates = {p.stem: p.stem for p in SCENARIO_DIR.rglob("*.yaml")}
+    if folder.is_dir():
+        candidates.update({p.stem: (written.parent / p.stem).as_posix() for p in folder.glob("*.y*ml")})
+    close = difflib.get_close_matches(written.stem, list(candidates), n=1)
+    if close:
+        return f"did you mean '{candidates[close[0]]}'?"
+    return "give a path relative to this file or a preset id"
 
 
 def _find_parent(path: Path, name: str) -> Path | None:
@@ -126,14 +163,18 @@ def merge(
     """Deep-merge ``child`` over ``base``; rule lists merge by their ``from`` date.
 
     Mappings merge key by key (a child's null removes the key, except inside rule sets,
-    where null keeps its timeline meaning of "abolished from this date"), a city's ``rules`` list merges entry by entry where the
-    ``from`` dates match (a new date adds a rule set), any other value is replaced.
+    where null keeps its timeline meaning of "abolished from this date"); a city's ``rules``
+    list merges entry by entry where the ``from`` dates match (a new date adds a rule set);
+    inside a rule set, a route or a points item is replaced whole, as in the timeline; any
+    other value is replaced.
 
     Returns
     -------
     merged, origins
         The merged data and the origin of each of its key paths.
     """
+    if "rules" in at and at[-2:-1] in (("routes",), ("items",)):
+        return child, child_origins  # a route or points item restated is replaced whole, as in a timeline
     if isinstance(base, dict) and isinstance(child, dict):
         merged: dict[Any, Any] = {}
         origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
@@ -162,27 +203,38 @@ def _merge_rule_lists(
     child_origins: Origins,
     at: KeyPath,
 ) -> tuple[list[Any], Origins]:
-    entries: dict[str, tuple[Any, Origins]] = {}
-    for items, item_origins, tag in (
-        (base, base_origins, "base"),
-        (child, child_origins, "child"),
-    ):
-        for index, item in enumerate(items):
-            sub = _sub(item_origins, index)
-            key = str(item.get("from")) if isinstance(item, dict) and "from" in item else f"{tag}{index}"
-            if key in entries:
-                entries[key] = merge(entries[key][0], item, entries[key][1], sub, (*at, index))
-            else:
-                entries[key] = (item, sub)
-    ordered = sorted(
-        entries.values(),
-        key=lambda e: str(e[0].get("from", "")) if isinstance(e[0], dict) else "",
-    )
+    # A child's rule set merges into the base's rule set of the same date; other rule sets are
+    # interleaved by date, but each file's own order is kept, so that rule sets out of order or
+    # repeating a date within one file still reach the timeline check instead of being sorted away.
+    olds = [(item, _sub(base_origins, index)) for index, item in enumerate(base)]
+    news: list[tuple[Any, Origins]] = []
+    for index, item in enumerate(child):
+        sub = _sub(child_origins, index)
+        date = _rule_date(item)
+        match = next(
+            (i for i, (old, _) in enumerate(olds) if date is not None and _rule_date(old) == date),
+            None,
+        )
+        if match is None or any(_rule_date(new) == date for new, _ in news):
+            news.append((item, sub))
+        else:
+            olds[match] = merge(olds[match][0], item, olds[match][1], sub, (*at, index))
+    ordered = list(heapq.merge(olds, news, key=lambda entry: _rule_date(entry[0]) or ""))
     merged = [value for value, _ in ordered]
     origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
     for index, (_, sub) in enumerate(ordered):
         origins.update({(index, *p): o for p, o in sub.items()})
     return merged, origins
+
+
+def _rule_date(item: Any) -> str | None:
+    """Return the ``from`` date of a raw rule set as ``YYYY-MM-DD`` (as written if no date)."""
+    if not isinstance(item, dict) or item.get("from") is None:
+        return None
+    try:
+        return parse_date(item["from"]).isoformat()
+    except ValueError:
+        return str(item["from"])
 
 
 def _sub(origins: Origins, key: Any) -> Origins:
@@ -220,7 +272,7 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], origins:
     if problems:
         raise ScenarioError(problems)
     for dotted in overrides:
-        origins.setdefault(tuple(parse_key_path(dotted)), ("<overrides>", 0))
+        origins[tuple(parse_key_path(dotted))] = ("<overrides>", 0)
     return result
 
 
@@ -262,7 +314,8 @@ def _problem(error: Mapping[str, Any], origins: Origins, name: str) -> Problem:
         )
     message = str(error["msg"]).removeprefix("Value error, ")
     found_value = error.get("input")
-    shown = "" if isinstance(found_value, (dict, list)) else f" Got {found_value!r}."
+    quoted = isinstance(found_value, (dict, list)) or f"got {found_value!r}" in message
+    shown = "" if quoted else f" Got {found_value!r}."
     return Problem(file, path, f"{message}.{shown}".replace("..", "."), line)
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sim.months import parse_date, parse_month
 
@@ -464,21 +464,22 @@ class PopulationSpec(StrictModel):
     sources: dict[str, str] = Field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()
 
-    @model_validator(mode="after")
-    def _shares(self) -> PopulationSpec:
-        for name in (
-            "education_shares",
-            "age_band_shares",
-            "skill_shares",
-            "employment_shares",
-        ):
-            shares = getattr(self, name)
-            total = sum(shares.values())
-            if any(v < 0 for v in shares.values()) or abs(total - 1) > 0.005:
-                raise ValueError(f"{name} must be non-negative and sum to 1, got a sum of {total:.4f}")
-        for band in self.age_band_shares:
+    # Field validators, not one model validator, so that each bad table is reported at its
+    # own key path and line, and all of them at once.
+    @field_validator("education_shares", "age_band_shares", "skill_shares", "employment_shares")
+    @classmethod
+    def _shares(cls, shares: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        total = sum(shares.values())
+        if any(v < 0 for v in shares.values()) or abs(total - 1) > 0.005:
+            raise ValueError(f"{info.field_name} must be non-negative and sum to 1, got a sum of {total:.4f}")
+        return shares
+
+    @field_validator("age_band_shares")
+    @classmethod
+    def _age_bands(cls, shares: dict[str, float]) -> dict[str, float]:
+        for band in shares:
             parse_age_band(band)
-        return self
+        return shares
 
 
 class Shock(StrictModel):
@@ -561,16 +562,23 @@ class Scenario(StrictModel):
     agents: int = Field(default=20_000, ge=10, le=50_000_000)
     population: PopulationSpec
     behaviour: BehaviourSpec
-    regions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     cities: dict[str, City] = Field(min_length=1)
+    regions: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Groups of cities whose contribution months count in each other (累计互认).",
+    )
+    """Declared after ``cities`` so that its validator sees them and reports at ``regions``."""
     assumptions: tuple[Assumption, ...] = ()
 
-    @model_validator(mode="after")
-    def _regions(self) -> Scenario:
-        for region, members in self.regions.items():
-            unknown = sorted(set(members) - set(self.cities))
-            if unknown:
-                raise ValueError(
-                    f"region '{region}' names cities {unknown} that are not in 'cities' ({sorted(self.cities)})"
-                )
-        return self
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, regions: dict[str, tuple[str, ...]], info: ValidationInfo) -> dict[str, tuple[str, ...]]:
+        cities = info.data.get("cities")
+        if cities is None:
+            return regions  # the cities are invalid; their own errors are reported
+        wrong = {region: sorted(set(members) - set(cities)) for region, members in regions.items()}
+        wrong = {region: unknown for region, unknown in wrong.items() if unknown}
+        if wrong:
+            named = "; ".join(f"region '{region}' names {unknown}" for region, unknown in wrong.items())
+            raise ValueError(f"{named}, not in 'cities' ({sorted(cities)})")
+        return regions

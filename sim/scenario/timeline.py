@@ -102,8 +102,15 @@ def rules_in_force(periods: list[RulePeriod], month: int) -> RulePeriod | None:
 def check_timelines(scenario: Scenario, origins: Origins, name: str) -> list[Problem]:
     """Cross-field checks that need the resolved timeline; returns every problem found."""
     problems: list[Problem] = []
+    reported: set[tuple[Any, ...]] = set()
 
     def report(path: KeyPath, message: str, hint: str = "") -> None:
+        # A route or item inherited by later rule sets is checked again in each of them;
+        # report a problem once, at the first rule set that has it (where it is written).
+        once = (*path[:3], *path[4:], message, hint) if path[2:3] == ("rules",) else (*path, message, hint)
+        if once in reported:
+            return
+        reported.add(once)
         file, line = origin_of(origins, path) or (name, None)
         problems.append(Problem(file, format_key_path(path), message, line, hint))
 

@@ -14,6 +14,24 @@ Origins = dict[KeyPath, tuple[str, int]]
 """Where each key path came from: (file, 1-based line)."""
 
 
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that keeps impossible dates (``2019-13-01``) as strings.
+
+    PyYAML raises a bare ``ValueError`` without a line for them; kept as text, they reach
+    the schema, which reports them with key path and line like any other bad date.
+    """
+
+
+def _timestamp_or_text(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def read_yaml(path: Path, *, error: type[ScenarioError] = ScenarioError) -> tuple[Any, Origins]:
     """Load a YAML file safely and record the file and line of every key.
 
@@ -42,7 +60,7 @@ def read_yaml(path: Path, *, error: type[ScenarioError] = ScenarioError) -> tupl
     except (OSError, UnicodeDecodeError) as err:
         raise error([Problem(name, "", f"cannot be read as UTF-8 text ({err}).")]) from err
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: plain data only
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -69,12 +87,12 @@ def _record(node: yaml.Node, path: KeyPath, name: str, origins: Origins) -> None
     origins.setdefault(path, (name, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = path + (str(key_node.value),)
+            key = (*path, str(key_node.value))
             origins[key] = (name, key_node.start_mark.line + 1)
             _record(value_node, key, name, origins)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record(item, path + (index,), name, origins)
+            _record(item, (*path, index), name, origins)
 
 
 def origin_of(origins: Origins, path: KeyPath) -> tuple[str, int] | None:
