@@ -387,14 +387,9 @@ class SettlementModel(mesa.Model):
         minors = present * ((pop.role == CHILD) & (pop.age_years(self.month) < MINOR_AGE))
         children = ctx.per_household(minors)[local] > 0
         intention = self.scenario.behaviour.intention
+        adult_partner = np.isin(pop.role[rows], (HEAD, SPOUSE))
         logit = intention_logit(
-            pop,
-            rows,
-            intention,
-            ctx.age_years[local],
-            ctx.months_in_city[local],
-            spouse & (pop.role[rows] != SPOUSE) | (pop.role[rows] == SPOUSE),
-            children,
+            pop, rows, intention, ctx.age_years[local], ctx.months_in_city[local], spouse & adult_partner, children
         )
         return application_probability(logit, intention)
 
@@ -423,7 +418,9 @@ class SettlementModel(mesa.Model):
             stats.counts["settled"] += len(in_city)
             stats.settled_by_channel[channel_index] += len(in_city)
         follows = channel.dependants if channel is not None else ("spouse", "minor_children")
-        household = household_any(pop.household, np.isin(np.arange(pop.size), rows), self.n_households)
+        settlers = np.zeros(pop.size, bool)
+        settlers[rows] = True
+        household = household_any(pop.household, settlers, self.n_households)
         same = household[pop.household] & (pop.status == MIGRANT)
         kinds = np.zeros(pop.size, bool)
         if "spouse" in follows:
