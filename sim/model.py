@@ -33,8 +33,10 @@ from sim.ledger import advance_all, popcount, window_masks_per_row
 from sim.months import month_label
 from sim.population import (
     CHILD,
+    EDUCATION_LEVELS,
     FORMAL,
     HEAD,
+    INACTIVE,
     LEFT,
     MIGRANT,
     MINOR_AGE,
@@ -46,8 +48,6 @@ from sim.population import (
     SETTLED,
     SPOUSE,
     UNEMPLOYED,
-    INACTIVE,
-    EDUCATION_LEVELS,
     household_any,
 )
 from sim.results import RunResult

@@ -73,9 +73,8 @@ def parse_date(value: object) -> dt.date:
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    if match := _YEAR_MONTH.match(text):
-        if 1 <= int(match[2]) <= 12:
-            return dt.date(int(match[1]), int(match[2]), 1)
+    if (match := _YEAR_MONTH.match(text)) and 1 <= int(match[2]) <= 12:
+        return dt.date(int(match[1]), int(match[2]), 1)
     raise ValueError(f"expected a date 'YYYY-MM-DD', got {value!r}")
 
 

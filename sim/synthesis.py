@@ -20,6 +20,7 @@ import numpy as np
 from sim.ledger import HISTORY_MONTHS, WORD_BITS, BitLedger
 from sim.population import (
     CHILD,
+    EDUCATION_INDEX,
     FORMAL,
     HEAD,
     INACTIVE,
@@ -29,10 +30,9 @@ from sim.population import (
     OWN,
     PARENT,
     RENT,
+    SKILL_INDEX,
     SPOUSE,
     UNEMPLOYED,
-    EDUCATION_INDEX,
-    SKILL_INDEX,
     Population,
 )
 from sim.scenario.schema import EmploymentDynamics, PopulationSpec, Scenario, parse_age_band

@@ -12,12 +12,12 @@ import numpy as np
 from sim.ledger import HISTORY_MONTHS, popcount, window_masks, window_masks_per_row
 from sim.population import (
     EDUCATION_INDEX,
+    HEAD,
     NO_MONTH,
     OWN,
     RENT,
     SKILL_INDEX,
     SPOUSE,
-    HEAD,
 )
 from sim.rules.context import RuleContext
 from sim.scenario.schema import (
