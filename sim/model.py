@@ -52,8 +52,8 @@ from sim.population import (
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
-from sim.rules.channels import channel_eligible
-from sim.rules.context import RuleContext
+from sim.rules.channels import channel_eligible, channel_verdicts
+from sim.rules.context import Households, RuleContext
 from sim.rules.points import item_points, score
 from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario
 from sim.scenario.timeline import RulePeriod, count_from_start, resolve_timeline, rules_in_force
@@ -206,33 +206,37 @@ class SettlementModel(mesa.Model):
         """Evaluate eligibility per city and channel; eligible persons apply with their intention."""
         pop = self.pop
         u = self.streams.uniform("apply", self.month, pop.size)
+        households = Households(pop, self.month)
         for index, period in enumerate(self.periods):
             if period is None:
                 continue
             rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == index))
             if not len(rows):
                 continue
-            ctx = RuleContext(pop, self.month, self.regions, rows=rows)
-            eligible = self._eligibility(period, ctx)
+            ctx = RuleContext(pop, self.month, self.regions, rows=rows, households=households)
+            eligible, if_filled = self._eligibility(period, ctx)
             stats = self._month_stats[index]
             stats.eligible_by_channel += eligible.sum(axis=1)
-            grandfathered = (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
-            eligible[self.grandfather_channel[rows[grandfathered]], np.flatnonzero(grandfathered)] = True
-            ordinary = eligible.copy()
-            ordinary[POINTS] = False
-            any_ordinary = ordinary.any(axis=0)
-            eligible_any = any_ordinary | eligible[POINTS]
+            grandfathered = np.flatnonzero(
+                (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
+            )
+            eligible[self.grandfather_channel[rows[grandfathered]], grandfathered] = True
+            channel = np.full(len(rows), NO_CHANNEL, np.int8)
+            # The first channel in CHANNELS order that admits a person is the one they apply to;
+            # points only when no ordinary channel admits them.
+            for name, _ in reversed(list(period.channels())):
+                if CHANNEL_INDEX[name] != POINTS:
+                    channel[eligible[CHANNEL_INDEX[name]]] = CHANNEL_INDEX[name]
+            channel[(channel == NO_CHANNEL) & eligible[POINTS]] = POINTS
+            eligible_any = channel != NO_CHANNEL
             stats.eligible_any += eligible_any.sum()
-            self._blocked_by_gap(period, rows, eligible_any, stats)
-            channel = np.where(any_ordinary, ordinary.argmax(axis=0), np.where(eligible[POINTS], POINTS, NO_CHANNEL))
-            waiting = pop.applied_channel[rows] != NO_CHANNEL
-            candidates = np.flatnonzero(eligible_any & ~waiting)
+            stats.blocked_only_by_gap += (~eligible_any & if_filled.any(axis=0)).sum()
+            candidates = np.flatnonzero(eligible_any & (pop.applied_channel[rows] == NO_CHANNEL))
             stats.eligible_not_applied += len(candidates)
             if not len(candidates):
                 continue
-            applying = candidates[
-                u[rows[candidates]] < self._application_probability(rows[candidates], ctx, candidates)
-            ]
+            chance = self._application_probability(rows[candidates], ctx, candidates, households)
+            applying = candidates[u[rows[candidates]] < chance]
             self._apply(rows[applying], channel[applying], period)
             stats.eligible_not_applied -= len(applying)
 
@@ -360,36 +364,28 @@ class SettlementModel(mesa.Model):
 
     # ---------------------------------------------------------------------------- internals
 
-    def _eligibility(self, period: RulePeriod, ctx: RuleContext) -> np.ndarray:
-        """A (channels × rows) matrix: eligible by channel (points: preconditions met)."""
+    def _eligibility(self, period: RulePeriod, ctx: RuleContext) -> tuple[np.ndarray, np.ndarray]:
+        """Return (channels × rows) eligibility now and had all gaps been paid (points: preconditions)."""
         eligible = np.zeros((len(CHANNELS), ctx.pop.size), bool)
+        if_filled = np.zeros((len(CHANNELS), ctx.pop.size), bool)
         for name, channel in period.channels():
+            index = CHANNEL_INDEX[name]
             if isinstance(channel, PointsChannel) and not channel.routes:
-                eligible[CHANNEL_INDEX[name]] = ctx.age_years >= MINOR_AGE
+                eligible[index] = if_filled[index] = ctx.age_years >= MINOR_AGE
             else:
-                eligible[CHANNEL_INDEX[name]] = channel_eligible(channel, ctx)
-        return eligible
+                eligible[index], if_filled[index] = channel_verdicts(channel, ctx)
+        return eligible, if_filled
 
-    def _blocked_by_gap(
-        self, period: RulePeriod, rows: np.ndarray, eligible_any: np.ndarray, stats: _CityMonth
-    ) -> None:
-        """Count persons not eligible who would be, had they paid every month they lived in the city."""
-        others = rows[~eligible_any]
-        if not len(others):
-            return
-        filled = RuleContext(self.pop, self.month, self.regions, rows=others, filled=True)
-        stats.blocked_only_by_gap += self._eligibility(period, filled).any(axis=0).sum()
-
-    def _application_probability(self, rows: np.ndarray, ctx: RuleContext, local: np.ndarray) -> np.ndarray:
+    def _application_probability(
+        self, rows: np.ndarray, ctx: RuleContext, local: np.ndarray, households: Households
+    ) -> np.ndarray:
         pop = self.pop
-        present = ((pop.status == MIGRANT) | (pop.status == SETTLED)).astype(np.float64)
-        spouse = ctx.per_household(present * (pop.role == SPOUSE))[local] > 0
-        minors = present * ((pop.role == CHILD) & (pop.age_years(self.month) < MINOR_AGE))
-        children = ctx.per_household(minors)[local] > 0
+        household = pop.household[rows]
+        partner = np.isin(pop.role[rows], (HEAD, SPOUSE)) & (households.spouses[household] > 0)
+        children = households.minors[household] > 0
         intention = self.scenario.behaviour.intention
-        adult_partner = np.isin(pop.role[rows], (HEAD, SPOUSE))
         logit = intention_logit(
-            pop, rows, intention, ctx.age_years[local], ctx.months_in_city[local], spouse & adult_partner, children
+            pop, rows, intention, ctx.age_years[local], ctx.months_in_city[local], partner, children
         )
         return application_probability(logit, intention)
 
@@ -509,7 +505,7 @@ class SettlementModel(mesa.Model):
         rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index))
         if not len(rows):
             return
-        old = self._eligibility(previous, RuleContext(pop, self.month, self.regions, rows=rows))
+        old, _ = self._eligibility(previous, RuleContext(pop, self.month, self.regions, rows=rows))
         old[POINTS] = False
         keep = old.any(axis=0)
         self.grandfather_until[rows[keep]] = self.month + months

@@ -137,11 +137,6 @@ def _arrays(value: object) -> list[np.ndarray]:
     return [value]  # type: ignore[list-item]
 
 
-def household_sum(household: np.ndarray, values: np.ndarray, n_households: int) -> np.ndarray:
-    """Sum ``values`` over each household (index = household id)."""
-    return np.bincount(household, weights=values, minlength=n_households)
-
-
 def household_any(household: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:
     """Whether any member of each household has ``flags`` set."""
     out = np.zeros(n_households, bool)

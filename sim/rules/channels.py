@@ -23,8 +23,8 @@ from sim.population import (
     SPOUSE,
 )
 from sim.rules.context import RuleContext
-from sim.rules.counting import CountResult, evaluate_count
-from sim.scenario.schema import Channel, Conditions
+from sim.rules.counting import CountResult, evaluate_count, filled_count_ok
+from sim.scenario.schema import Channel, Conditions, CountRule
 
 JOIN_ROLES = {"spouse": (HEAD, SPOUSE), "child": (CHILD,), "parent": (PARENT,)}
 
@@ -38,6 +38,7 @@ class Check:
     have: np.ndarray | None = None
     need: object = None
     count: CountResult | None = None
+    rule: CountRule | None = None
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,35 @@ def evaluate_route(name: str, conditions: Conditions, ctx: RuleContext) -> Route
 
 def channel_eligible(channel: Channel, ctx: RuleContext) -> np.ndarray:
     """Whether each row qualifies for ``channel`` by any of its routes."""
-    ok = np.zeros(ctx.pop.size, bool)
-    for name, conditions in channel.routes.items():
-        ok |= evaluate_route(name, conditions, ctx).ok
-    return ok
+    return channel_verdicts(channel, ctx)[0]
+
+
+def channel_verdicts(channel: Channel, ctx: RuleContext) -> tuple[np.ndarray, np.ndarray]:
+    """Eligibility for ``channel`` now, and had every month lived in the city been paid.
+
+    The second verdict answers "who is held back only by gaps in their contributions?": the
+    conditions other than counting rules are evaluated once and shared by both verdicts.
+
+    Returns
+    -------
+    eligible, eligible_if_gaps_filled : ndarray of bool
+    """
+    eligible = np.zeros(ctx.pop.size, bool)
+    if_filled = np.zeros(ctx.pop.size, bool)
+    for conditions in channel.routes.values():
+        checks = [_standing(conditions, ctx), *_checks(conditions, ctx)]
+        other = np.ones(ctx.pop.size, bool)
+        counted = np.ones(ctx.pop.size, bool)
+        filled = np.ones(ctx.pop.size, bool)
+        for check in checks:
+            if check.rule is None:
+                other &= check.ok
+            else:
+                counted &= check.ok
+                filled &= filled_count_ok(check.rule, ctx.months_in_city, ctx.month)
+        eligible |= other & counted
+        if_filled |= other & filled
+    return eligible, if_filled
 
 
 def _standing(conditions: Conditions, ctx: RuleContext) -> Check:
@@ -119,7 +145,7 @@ def _checks(c: Conditions, ctx: RuleContext) -> list[Check]:
         rule = getattr(c, kind)
         if rule is not None:
             result = evaluate_count(rule, ctx.history(kind, rule.recognised_in), month)
-            checks.append(Check(kind, result.ok, result.have, rule.months, result))
+            checks.append(Check(kind, result.ok, result.have, rule.months, result, rule))
     for name, have in (
         ("residence_months_min", ctx.months_in_city),
         ("employment_months_min", pop.employed_months),

@@ -7,16 +7,31 @@ from functools import cached_property
 import numpy as np
 
 from sim.ledger import BitLedger, window_masks_per_row
-from sim.population import (
-    HEAD,
-    MIGRANT,
-    SETTLED,
-    SPOUSE,
-    Population,
-    household_any,
-    household_sum,
-)
+from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, SETTLED, SPOUSE, Population, household_any
 from sim.rules.counting import History
+
+
+class Households:
+    """Per-household totals of one month, computed once and shared by every rule and city.
+
+    Parameters
+    ----------
+    pop : Population
+        The whole population.
+    month : int
+        The month (for ages).
+    """
+
+    def __init__(self, pop: Population, month: int) -> None:
+        present = (pop.status == MIGRANT) | (pop.status == SETTLED)
+        size = int(pop.household.max()) + 1 if pop.size else 0
+        household = pop.household
+        self.members = np.bincount(household[present], minlength=size)
+        self.spouses = np.bincount(household[present & (pop.role == SPOUSE)], minlength=size)
+        minors = present & (pop.role == CHILD) & ((month - pop.birth_month) < MINOR_AGE * 12)
+        self.minors = np.bincount(household[minors], minlength=size)
+        settled_adult = (pop.status == SETTLED) & ((pop.role == HEAD) | (pop.role == SPOUSE))
+        self.has_settled_adult = household_any(household, settled_adult, size)
 
 
 class RuleContext:
@@ -36,9 +51,12 @@ class RuleContext:
     rows : ndarray of int, optional
         Evaluate only these rows (e.g. the migrants of one city); household aggregates are
         still taken over the whole population.
+    households : Households, optional
+        This month's household totals, when the caller has them already.
     filled : bool
         Evaluate as if every month lived in the city had been paid: answers "who is held
-        back only by gaps in their contributions?".
+        back only by gaps in their contributions?" (the reference for
+        :func:`sim.rules.channels.channel_verdicts`).
     """
 
     def __init__(
@@ -48,6 +66,7 @@ class RuleContext:
         regions: dict[str, int],
         *,
         rows: np.ndarray | None = None,
+        households: Households | None = None,
         filled: bool = False,
     ) -> None:
         self.full = pop
@@ -56,6 +75,7 @@ class RuleContext:
         self.month = month
         self.regions = regions
         self.filled = filled
+        self.households = households if households is not None else Households(pop, month)
         self._histories: dict[tuple[str, tuple[str, ...]], History] = {}
 
     @cached_property
@@ -69,30 +89,15 @@ class RuleContext:
         return np.maximum(self.month - self.pop.city_since, 0).astype(np.int16)
 
     @cached_property
-    def n_households(self) -> int:
-        """One more than the largest household id."""
-        return int(self.full.household.max()) + 1 if self.full.size else 0
-
-    @cached_property
     def floor_area_per_capita_m2(self) -> np.ndarray:
         """Dwelling floor area divided by the household's members in the city, per row."""
-        full = self.full
-        present = (full.status == MIGRANT) | (full.status == SETTLED)
-        members = household_sum(full.household, present.astype(np.float64), self.n_households)
-        household = self.pop.household
-        area = self.pop.floor_area_m2.astype(np.float64)
-        return (area / np.maximum(members[household], 1.0)).astype(np.float32)
+        members = self.households.members[self.pop.household]
+        return (self.pop.floor_area_m2 / np.maximum(members, 1)).astype(np.float32)
 
     @cached_property
     def has_settled_adult(self) -> np.ndarray:
         """Whether the row's household has a settled head or spouse (for family routes)."""
-        full = self.full
-        settled_adult = (full.status == SETTLED) & ((full.role == HEAD) | (full.role == SPOUSE))
-        return household_any(full.household, settled_adult, self.n_households)[self.pop.household]
-
-    def per_household(self, values: np.ndarray) -> np.ndarray:
-        """Sum a full-population array over households and return it for the evaluated rows."""
-        return household_sum(self.full.household, values, self.n_households)[self.pop.household]
+        return self.households.has_settled_adult[self.pop.household]
 
     def history(self, kind: str, recognised_in: tuple[str, ...] = ()) -> History:
         """Paid months of ``kind`` ('social_insurance' or 'tax'), combined over recognised regions."""

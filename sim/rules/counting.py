@@ -94,3 +94,18 @@ def evaluate_count(rule: CountRule, history: History, month: int) -> CountResult
         lo_mask, hi_mask = window_masks(window)
         have = popcount(history.lo & lo_mask, history.hi & hi_mask)
     return CountResult(have >= rule.months, have, rule.months, zeros, zeros)
+
+
+def filled_count_ok(rule: CountRule, months_in_city: np.ndarray, month: int) -> np.ndarray:
+    """Whether ``rule`` would hold had every month lived in the city been paid.
+
+    Equals :func:`evaluate_count` on a history with every month since arrival paid (the
+    ``filled`` view of :class:`sim.rules.context.RuleContext`), without building that history.
+    """
+    countable = HISTORY_MONTHS if rule.counted_from is None else max(0, month - rule.counted_from)
+    lived = months_in_city.astype(np.int32)
+    if rule.count == "continuous":
+        return np.minimum(lived, countable) >= rule.months
+    if rule.window is None and countable >= HISTORY_MONTHS:
+        return lived >= rule.months
+    return np.minimum(lived, min(rule.window or HISTORY_MONTHS, countable, HISTORY_MONTHS)) >= rule.months

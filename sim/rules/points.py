@@ -134,6 +134,5 @@ def flag(name: str, ctx: RuleContext) -> np.ndarray:
 
 
 def _has_spouse(ctx: RuleContext) -> np.ndarray:
-    spouses = ctx.per_household((ctx.full.role == SPOUSE).astype(np.float64))
     adults = (ctx.pop.role == HEAD) | (ctx.pop.role == SPOUSE)
-    return adults & (spouses > 0)
+    return adults & (ctx.households.spouses[ctx.pop.household] > 0)
