@@ -21,37 +21,46 @@ def employment_transitions(
     """Next month's employment state for every row (unchanged where ``working`` is False).
 
     Entries into formal work are scaled up for college graduates and down above 45; dated
-    shocks scale exits from formal work and all hiring.
+    shocks scale exits from formal work and all hiring. The rates of the 12 kinds of person
+    (state × college × over 45) are tabulated once, then looked up per row.
     """
+    to_formal, to_informal, to_unemployed = transition_table(dynamics, month)
+    kind = (pop.employment.astype(np.int8) * 4 + (pop.education >= COLLEGE) * 2 + (age >= OVER_45)).astype(np.intp)
+    first = to_formal[kind]
+    second = first + to_informal[kind]
+    third = second + to_unemployed[kind]
+    state = pop.employment
+    new = np.where(u < first, FORMAL, np.where(u < second, INFORMAL, np.where(u < third, UNEMPLOYED, state)))
+    return np.where(working, new, state).astype(np.int8)
+
+
+def transition_table(dynamics: EmploymentDynamics, month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Monthly rates into formal, informal and unemployed for each kind ``state*4 + college*2 + over_45``."""
     exit_factor, hiring_factor = 1.0, 1.0
     for shock in dynamics.shocks:
         if shock.start <= month <= shock.end:
             exit_factor *= shock.formal_exit_multiplier
             hiring_factor *= shock.hiring_multiplier
-    formal_entry = np.where(pop.education >= COLLEGE, dynamics.college_formal_multiplier, 1.0)
-    formal_entry = formal_entry * np.where(age >= OVER_45, dynamics.over_45_formal_multiplier, 1.0) * hiring_factor
-    state = pop.employment
-    to_formal = np.where(
-        state == UNEMPLOYED,
-        dynamics.unemployed_to_formal,
-        np.where(state == INFORMAL, dynamics.informal_to_formal, 0.0),
-    )
-    to_formal = np.minimum(to_formal * formal_entry, 1.0)
-    to_informal = np.where(
-        state == UNEMPLOYED,
-        dynamics.unemployed_to_informal * hiring_factor,
-        np.where(state == FORMAL, dynamics.formal_to_informal * exit_factor, 0.0),
-    )
-    to_unemployed = np.where(
-        state == FORMAL,
-        dynamics.formal_to_unemployed * exit_factor,
-        np.where(state == INFORMAL, dynamics.informal_to_unemployed, 0.0),
-    )
-    first = to_formal
-    second = first + to_informal
-    third = second + to_unemployed
-    new = np.where(u < first, FORMAL, np.where(u < second, INFORMAL, np.where(u < third, UNEMPLOYED, state)))
-    return np.where(working, new, state).astype(np.int8)
+    to_formal = np.zeros(12, np.float32)
+    to_informal = np.zeros(12, np.float32)
+    to_unemployed = np.zeros(12, np.float32)
+    into_formal = {UNEMPLOYED: dynamics.unemployed_to_formal, INFORMAL: dynamics.informal_to_formal, FORMAL: 0.0}
+    for state in (UNEMPLOYED, INFORMAL, FORMAL):
+        for college in (0, 1):
+            for over_45 in (0, 1):
+                kind = state * 4 + college * 2 + over_45
+                entry = hiring_factor
+                entry *= dynamics.college_formal_multiplier if college else 1.0
+                entry *= dynamics.over_45_formal_multiplier if over_45 else 1.0
+                to_formal[kind] = min(into_formal[state] * entry, 1.0)
+                if state == UNEMPLOYED:
+                    to_informal[kind] = dynamics.unemployed_to_informal * hiring_factor
+                elif state == FORMAL:
+                    to_informal[kind] = dynamics.formal_to_informal * exit_factor
+                    to_unemployed[kind] = dynamics.formal_to_unemployed * exit_factor
+                else:
+                    to_unemployed[kind] = dynamics.informal_to_unemployed
+    return to_formal, to_informal, to_unemployed
 
 
 def intention_logit(

@@ -55,7 +55,7 @@ from sim.rules.admission import decide_round
 from sim.rules.channels import channel_eligible, channel_verdicts
 from sim.rules.context import Households, RuleContext
 from sim.rules.points import item_points, score
-from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario
+from sim.scenario.schema import CHANNELS, PointsChannel, Scenario
 from sim.scenario.timeline import RulePeriod, count_from_start, resolve_timeline, rules_in_force
 from sim.streams import Streams, unbiased_round
 from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
@@ -245,13 +245,8 @@ class SettlementModel(mesa.Model):
         pop = self.pop
         due = (pop.status == MIGRANT) & (pop.decision_month == self.month) & (pop.applied_channel != POINTS)
         due &= pop.applied_channel != NO_CHANNEL
-        for channel_index in np.unique(pop.applied_channel[due]):
-            rows = np.flatnonzero(due & (pop.applied_channel == channel_index))
-            for city_index in np.unique(pop.city[rows]):
-                period = self.periods[city_index]
-                in_city = rows[pop.city[rows] == city_index]
-                channel = getattr(period.rules.channels, CHANNELS[channel_index]) if period else None
-                self._settle(in_city, int(channel_index), channel)
+        rows = np.flatnonzero(due)
+        self._settle(rows, pop.applied_channel[rows])
         month_of_year = self.month % 12 + 1
         for city_index, period in enumerate(self.periods):
             points = period.rules.channels.points if period else None
@@ -399,34 +394,45 @@ class SettlementModel(mesa.Model):
         pop.decision_month[rows] = np.where(channels == POINTS, NO_MONTH, self.month + delay)
         self._count_rows("applied", rows)
 
-    def _settle(self, rows: np.ndarray, channel_index: int, channel: Channel | None) -> None:
+    def _settle(self, rows: np.ndarray, channels: np.ndarray) -> None:
+        """Settle ``rows`` through ``channels`` (one per row); their dependants in the city follow."""
         pop = self.pop
         if not len(rows):
             return
+        channels = np.asarray(channels, np.int8)
         pop.status[rows] = SETTLED
         pop.settled_month[rows] = self.month
-        pop.settled_channel[rows] = channel_index
+        pop.settled_channel[rows] = channels
         pop.applied_channel[rows] = NO_CHANNEL
         pop.decision_month[rows] = NO_MONTH
-        for city in np.unique(pop.city[rows]):
-            in_city = rows[pop.city[rows] == city]
+        cities = pop.city[rows]
+        by_city_channel = np.bincount(cities * len(CHANNELS) + channels, minlength=len(self.city_ids) * len(CHANNELS))
+        spouse_follows = np.zeros(len(rows), bool)
+        minors_follow = np.zeros(len(rows), bool)
+        for key in np.flatnonzero(by_city_channel):
+            city, channel_index = divmod(int(key), len(CHANNELS))
             stats = self._month_stats[city]
-            stats.counts["settled"] += len(in_city)
-            stats.settled_by_channel[channel_index] += len(in_city)
-        follows = channel.dependants if channel is not None else ("spouse", "minor_children")
-        settlers = np.zeros(pop.size, bool)
-        settlers[rows] = True
-        household = household_any(pop.household, settlers, self.n_households)
-        same = household[pop.household] & (pop.status == MIGRANT)
-        kinds = np.zeros(pop.size, bool)
-        if "spouse" in follows:
-            kinds |= (pop.role == HEAD) | (pop.role == SPOUSE)
-        if "minor_children" in follows:
-            kinds |= (pop.role == CHILD) & (pop.age_years(self.month) < MINOR_AGE)
-        dependants = np.flatnonzero(same & kinds)
+            stats.counts["settled"] += by_city_channel[key]
+            stats.settled_by_channel[channel_index] += by_city_channel[key]
+            period = self.periods[city]
+            channel = getattr(period.rules.channels, CHANNELS[channel_index]) if period else None
+            follows = channel.dependants if channel is not None else ("spouse", "minor_children")
+            these = (cities == city) & (channels == channel_index)
+            spouse_follows[these] = "spouse" in follows
+            minors_follow[these] = "minor_children" in follows
+        household = pop.household
+        spouse_household = np.zeros(self.n_households, bool)
+        spouse_household[household[rows[spouse_follows]]] = True
+        minors_household = np.zeros(self.n_households, bool)
+        minors_household[household[rows[minors_follow]]] = True
+        channel_of_household = np.full(self.n_households, NO_CHANNEL, np.int8)
+        channel_of_household[household[rows]] = channels
+        partner = spouse_household[household] & ((pop.role == HEAD) | (pop.role == SPOUSE))
+        minor = minors_household[household] & (pop.role == CHILD) & (self.month - pop.birth_month < MINOR_AGE * 12)
+        dependants = np.flatnonzero((pop.status == MIGRANT) & (partner | minor))
         pop.status[dependants] = SETTLED
         pop.settled_month[dependants] = self.month
-        pop.settled_channel[dependants] = channel_index
+        pop.settled_channel[dependants] = channel_of_household[household[dependants]]
         pop.is_dependant[dependants] = True
         pop.applied_channel[dependants] = NO_CHANNEL
         pop.decision_month[dependants] = NO_MONTH
@@ -455,7 +461,7 @@ class SettlementModel(mesa.Model):
             if rounds.tie == "break_by_item" and rounds.tie_break_item:
                 tie = item_points(channel.items[rounds.tie_break_item], ctx)
             outcome = decide_round(total, quota, rounds.threshold, tie)
-            self._settle(pool[outcome.admitted], POINTS, channel)
+            self._settle(pool[outcome.admitted], np.full(outcome.admitted.sum(), POINTS))
             row |= {
                 "applicants": len(pool) * self.scale,
                 "admitted": outcome.admitted.sum() * self.scale,

@@ -272,6 +272,8 @@ def _simulate_history(
     # One uniform per person and month picks the state one month earlier: thresholds are the
     # cumulative leaving rates of the current state; above them the state is unchanged.
     thresholds = np.cumsum(leave, axis=1).astype(np.float32)
+    to_unemployed, to_informal, to_formal = (thresholds[:, k] for k in range(3))
+    zero = np.uint64(0)
     employed = np.zeros(pop.size, np.int16)
     for back in range(1, HISTORY_MONTHS + 1):
         present = working & (months_in_city >= back)
@@ -279,13 +281,18 @@ def _simulate_history(
             break
         bit = np.uint64(1) << np.uint64((back - 1) % WORD_BITS)
         word = pop.social_insurance.lo if back <= WORD_BITS else pop.social_insurance.hi
-        word[present & (state == FORMAL)] |= bit
+        word |= np.where(present & (state == FORMAL), bit, zero)
+        at_work = present & (state != UNEMPLOYED)
         tax_word = pop.tax.lo if back <= WORD_BITS else pop.tax.hi
-        tax_word[present & pop.has_business & (state != UNEMPLOYED)] |= bit
-        employed += present & (state != UNEMPLOYED)
+        tax_word |= np.where(at_work & pop.has_business, bit, zero)
+        employed += at_work
         u = streams.uniform("history", start - back, pop.size)
-        target = (u[:, None] >= thresholds[state]).sum(axis=1)
-        state = np.where(present & (target < len(leave)), target, state).astype(np.int8)
+        earlier = np.where(
+            u < to_unemployed[state],
+            UNEMPLOYED,
+            np.where(u < to_informal[state], INFORMAL, np.where(u < to_formal[state], FORMAL, state)),
+        )
+        state = np.where(present, earlier, state).astype(np.int8)
     older = np.maximum(months_in_city - HISTORY_MONTHS, 0)
     recent_formal = pop.social_insurance.lo, pop.social_insurance.hi
     paid = np.bitwise_count(recent_formal[0]) + np.bitwise_count(recent_formal[1])
