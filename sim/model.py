@@ -30,7 +30,7 @@ from tqdm import tqdm
 from sim import __version__
 from sim.behaviour import application_probability, employment_transitions, intention_logit
 from sim.ledger import advance_all, popcount, window_masks_per_row
-from sim.months import month_label
+from sim.months import month_label, month_labels
 from sim.population import (
     CHILD,
     EDUCATION_LEVELS,
@@ -556,7 +556,7 @@ class SettlementModel(mesa.Model):
                 "scenario": self.scenario.id,
                 "seed": self.seed,
                 "city": np.array(self.city_ids, dtype=object)[pop.city[rows]],
-                "month": [month_label(m) for m in pop.settled_month[rows]],
+                "month": month_labels(pop.settled_month[rows]),
                 "channel": np.array(CHANNELS, dtype=object)[pop.settled_channel[rows]],
                 "is_dependant": pop.is_dependant[rows],
                 "age": (pop.settled_month[rows] - pop.birth_month[rows]) // 12,
