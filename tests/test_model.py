@@ -59,7 +59,7 @@ def test_no_nan_in_counts(two_cities_run):
 
 
 def test_quota_is_kept_except_for_declared_ties(two_cities_run):
-    model, result = two_cities_run
+    _, result = two_cities_run
     rounds = result.rounds
     assert len(rounds) == 4  # June and December of two years
     over = rounds["admitted"] - rounds["quota"]
@@ -108,7 +108,7 @@ def test_reform_rules_admit_everyone_the_baseline_admits():
     assert new.index == 1 and old.index == 0
     new_any = np.zeros(len(rows), bool)
     old_any = np.zeros(len(rows), bool)
-    for name, channel in new.channels():
+    for _, channel in new.channels():
         new_any |= channel_eligible(channel, ctx)
     for name, channel in old.channels():
         old_ok = channel_eligible(channel, base_ctx)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import heapq
+import itertools
 import types
 import typing
 from collections.abc import Mapping
@@ -205,20 +206,21 @@ def _merge_rule_lists(
 ) -> tuple[list[Any], Origins]:
     # A child's rule set merges into the base's rule set of the same date; other rule sets are
     # interleaved by date, but each file's own order is kept, so that rule sets out of order or
-    # repeating a date within one file still reach the timeline check instead of being sorted away.
+    # repeating a date within one file still reach the timeline check instead of being sorted
+    # (or merged) away. A child out of order is therefore not merged at all.
     olds = [(item, _sub(base_origins, index)) for index, item in enumerate(base)]
     news: list[tuple[Any, Origins]] = []
-    for index, item in enumerate(child):
+    base_dates = [_rule_date(item) for item in base]
+    child_dates = [_rule_date(item) for item in child]
+    known = [date for date in child_dates if date is not None]
+    in_order = all(a < b for a, b in itertools.pairwise(known))
+    for index, (item, date) in enumerate(zip(child, child_dates, strict=True)):
         sub = _sub(child_origins, index)
-        date = _rule_date(item)
-        match = next(
-            (i for i, (old, _) in enumerate(olds) if date is not None and _rule_date(old) == date),
-            None,
-        )
-        if match is None or any(_rule_date(new) == date for new, _ in news):
-            news.append((item, sub))
-        else:
+        if in_order and date is not None and date in base_dates:
+            match = base_dates.index(date)
             olds[match] = merge(olds[match][0], item, olds[match][1], sub, (*at, index))
+        else:
+            news.append((item, sub))
     ordered = list(heapq.merge(olds, news, key=lambda entry: _rule_date(entry[0]) or ""))
     merged = [value for value, _ in ordered]
     origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}

@@ -324,7 +324,12 @@ PointsItem = Annotated[RateItem | TableItem | BracketsItem | FlagItem, Field(dis
 
 
 class Rounds(StrictModel):
-    """When and how applications to a points scheme are decided."""
+    """When and how applications to a points scheme are decided.
+
+    A later rule set may restate only some keys of ``rounds`` (e.g. a new quota), so the
+    checks across keys (a quota or a threshold; ``tie_break_item`` with ``break_by_item``)
+    are made on the rounds in force, in :func:`sim.scenario.timeline.check_timelines`.
+    """
 
     months_of_year: tuple[int, ...] = Field(default=(6,), min_length=1)
     quota_persons: int | None = Field(default=None, ge=0, description="Admissions per round; null = no quota.")
@@ -332,16 +337,13 @@ class Rounds(StrictModel):
     tie: Literal["admit_all_tied", "break_by_item"] = "admit_all_tied"
     tie_break_item: str | None = None
 
-    @model_validator(mode="after")
-    def _rounds(self) -> Rounds:
-        bad = [m for m in self.months_of_year if not 1 <= m <= 12]
+    @field_validator("months_of_year")
+    @classmethod
+    def _calendar_months(cls, months: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [m for m in months if not 1 <= m <= 12]
         if bad:
             raise ValueError(f"months_of_year must be in 1..12, got {bad}")
-        if self.tie == "break_by_item" and not self.tie_break_item:
-            raise ValueError("tie: break_by_item needs tie_break_item naming a scheme item")
-        if self.quota_persons is None and self.threshold is None:
-            raise ValueError("a points scheme needs a quota_persons, a threshold, or both")
-        return self
+        return months
 
 
 class PointsChannel(Channel):

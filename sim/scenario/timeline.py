@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -167,12 +168,27 @@ def _check_points(
             f"the points channel in force from {month_label(period.start_month)} has no rounds.",
             "add rounds: {months_of_year: [6], quota_persons: 1000}",
         )
-    elif channel.rounds.tie_break_item and channel.rounds.tie_break_item not in channel.items:
-        report(
-            (*path, "rounds", "tie_break_item"),
-            f"names item '{channel.rounds.tie_break_item}', which is not in the scheme's items "
-            f"({sorted(channel.items)}).",
-        )
+    else:
+        rounds = channel.rounds
+        if rounds.quota_persons is None and rounds.threshold is None:
+            report(
+                (*path, "rounds"),
+                "a points scheme needs a quota_persons, a threshold, or both.",
+                "add quota_persons: N (persons admitted per round) or threshold: S (points)",
+            )
+        if rounds.tie == "break_by_item" and not rounds.tie_break_item:
+            report(
+                (*path, "rounds", "tie"),
+                "tie: break_by_item needs tie_break_item naming a scheme item.",
+                f"add tie_break_item: one of {sorted(channel.items)}",
+            )
+        elif rounds.tie_break_item and rounds.tie_break_item not in channel.items:
+            close = difflib.get_close_matches(rounds.tie_break_item, list(channel.items), n=1)
+            report(
+                (*path, "rounds", "tie_break_item"),
+                f"names item '{rounds.tie_break_item}', which is not in the scheme's items ({sorted(channel.items)}).",
+                f"did you mean '{close[0]}'?" if close else "name one of the scheme's items",
+            )
     if not channel.items:
         report((*path, "items"), "a points channel in force needs at least one item.")
     for item_name, item in channel.items.items():
