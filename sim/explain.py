@@ -493,7 +493,7 @@ def _count_text(kind: str, rule: CountRule, result: CountResult, row: int, month
         scope = f"since {month_label(rule.counted_from)}"
     else:
         scope = "in the whole history"
-    text = f"cumulative {label}: {have} of {need} months needed {scope}{_short(have, need)}"
+    text = f"cumulative {label}: {have} months paid {scope}, {need} needed{_short(have, need)}"
     return text, detail
 
 

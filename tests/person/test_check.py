@@ -77,7 +77,7 @@ def test_two_month_gap_passes_36_in_48_but_breaks_continuous_60(baseline, reform
     (condition,) = [c for c in after.channel("residence_employment").routes[0].conditions if c.condition != "adult"]
     assert (condition.ok, condition.have, condition.need) == (True, 40, 36)
     assert condition.text == (
-        "cumulative social insurance: 40 of 36 months needed within the last 48 (2015-10..2019-09) ✓"
+        "cumulative social insurance: 40 months paid within the last 48 (2015-10..2019-09), 36 needed ✓"
     )
     before = run(baseline, "gap_5_months_ago")
     verdict = before.channel("residence_employment")
@@ -94,7 +94,7 @@ def test_college_with_6_of_12_months_is_talent_under_reform_only(baseline, refor
     assert after.eligible_channels == ["talent"]
     assert route_ok(after, "talent", "college")
     assert not route_ok(after, "talent", "graduate_within_15_years")  # graduated 16 years 3 months ago
-    assert "cumulative social insurance: 6 of 6 months needed within the last 12 (2018-10..2019-09) ✓" in texts(
+    assert "cumulative social insurance: 6 months paid within the last 12 (2018-10..2019-09), 6 needed ✓" in texts(
         after, "talent", "college"
     )
     before = run(baseline, "college_6_of_12")
@@ -164,7 +164,7 @@ def test_months_in_a_recognised_region_count():
     report = check(scenario, "ningbo", OCT_2019, load_person(CASES / "two_cities.yaml"))
     assert report.channel("residence_employment").eligible
     (text,) = texts(report, "residence_employment", "social_insurance")[1:]
-    assert text.startswith("cumulative social insurance (with months paid in yrd): 47 of 36 months")
+    assert text.startswith("cumulative social insurance (with months paid in yrd): 47 months paid")
     assert "Months paid in hangzhou count where a rule recognises yrd." in report.notes
     assert "Months paid in shanghai do not count here: no rule in force recognises them." in report.notes
 
@@ -284,7 +284,7 @@ def test_prospective_rules_count_only_months_from_their_start():
     assert not report.channel("residence_employment").eligible
     (text,) = texts(report, "residence_employment", "social_insurance")[1:]
     assert (
-        text == "cumulative social insurance: 1 of 36 months needed within the last 48 (2019-09..2019-09), 35 short ✗"
+        text == "cumulative social insurance: 1 months paid within the last 48 (2019-09..2019-09), 36 needed, 35 short ✗"
     )
     assert "These rules count only contribution months from 2019-09 (prospective)." in report.notes
 
