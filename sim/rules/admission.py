@@ -79,6 +79,6 @@ def _outcome(scores: np.ndarray, admitted: np.ndarray, quota: int | None) -> Rou
     if not admitted.any():
         return RoundOutcome(admitted, float("nan"), 0, 0)
     cutoff = float(scores[admitted].min())
-    tied = int(np.isclose(scores, cutoff).sum())
+    tied = int((scores == cutoff).sum())
     over = max(0, int(admitted.sum()) - quota) if quota is not None else 0
     return RoundOutcome(admitted, cutoff, tied, over)

@@ -11,9 +11,18 @@ import datetime as dt
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from sim.months import parse_date, parse_month
+from sim.months import month_label, parse_date, parse_month
 
 EDUCATION_LEVELS = (
     "none",
@@ -59,8 +68,8 @@ Education = Literal[
 ]
 Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
 
-MonthIndex = Annotated[int, BeforeValidator(parse_month)]
-"""A month given as ``YYYY-MM`` or a date; stored as an integer month index."""
+MonthIndex = Annotated[int, BeforeValidator(parse_month), PlainSerializer(month_label, return_type=str)]
+"""A month given as ``YYYY-MM`` or a date; stored as an integer month index, written back as ``YYYY-MM``."""
 
 Date = Annotated[dt.date, BeforeValidator(parse_date)]
 
@@ -182,6 +191,8 @@ class Conditions(StrictModel):
     def _ages(self) -> Conditions:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
             raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
+        if self.tax is not None and self.tax.recognised_in:
+            raise ValueError("tax.recognised_in is not supported: only social-insurance months are recorded per region")
         return self
 
 
@@ -258,6 +269,11 @@ class RateItem(StrictModel):
             raise ValueError(
                 "counted_from, recognised_in and excluding_study apply to social_insurance_months "
                 f"and tax_months only, not to '{self.of}'"
+            )
+        if self.recognised_in and self.of != "social_insurance_months":
+            raise ValueError(
+                "recognised_in applies to social_insurance_months only: only social-insurance months "
+                "are recorded per region"
             )
         return self
 
