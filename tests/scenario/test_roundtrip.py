@@ -30,7 +30,8 @@ def test_tax_rules_cannot_claim_regional_recognition():
 def test_tax_recognition_is_reported_with_its_location(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(
-        f"extends: {FIXTURES / 'two-cities-points.yaml'}\nid: s\ncities:\n  beta:\n    rules:\n      - from: 2018-01-01\n"
+        f"extends: {FIXTURES / 'two-cities-points.yaml'}\nid: s\ncities:\n  beta:\n"
+        "    rules:\n      - from: 2018-01-01\n"
         "        channels:\n          property:\n            routes:\n"
         "              shop: {tax: {count: cumulative, months: 12, recognised_in: [delta]}}\n",
         encoding="utf-8",
