@@ -129,7 +129,10 @@ class SettlementModel(mesa.Model):
         self.seed = seed
         self.months = months or scenario.months
         self.streams = Streams(seed)
-        self.pop = synthesis.population
+        self.population = synthesis.population
+        if np.any(np.diff(self.population.arrival_month) < 0):
+            raise ValueError("slots must be ordered by arrival month (see sim.synthesis)")
+        self.pop = self.population
         self.scale = synthesis.scale
         self.n_households = synthesis.n_households
         self.regions = synthesis.regions
@@ -141,9 +144,9 @@ class SettlementModel(mesa.Model):
         ]
         self.month = scenario.start
         self.periods: list[RulePeriod | None] = [None] * len(self.city_ids)
-        self.grandfather_until = np.full(self.pop.size, NO_MONTH, np.int32)
-        self.grandfather_channel = np.full(self.pop.size, NO_CHANNEL, np.int8)
-        self.initial_agents = int((self.pop.status == MIGRANT).sum())
+        self.grandfather_until = np.full(self.population.size, NO_MONTH, np.int32)
+        self.grandfather_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
+        self.initial_agents = int((self.population.status == MIGRANT).sum())
         self._month_stats: list[_CityMonth] = []
         self.datacollector = mesa.DataCollector(tables={"monthly": MONTHLY_COLUMNS, "rounds": ROUND_COLUMNS})
 
@@ -159,6 +162,11 @@ class SettlementModel(mesa.Model):
     def step(self) -> None:
         """Simulate one month."""
         self._month_stats = [_CityMonth() for _ in self.city_ids]
+        # Slots are ordered by arrival, so the persons who have arrived are a prefix of the
+        # arrays: every phase works on views of that prefix and draws that many uniforms
+        # (a prefix of the full-length draw, so common random numbers are kept).
+        arrived = int(np.searchsorted(self.population.arrival_month, self.month, side="right"))
+        self.pop = self.population.prefix(arrived)
         self.take_rules()
         self.demography()
         self.assess_and_apply()
@@ -549,7 +557,7 @@ class SettlementModel(mesa.Model):
         )
 
     def _settlers(self) -> pd.DataFrame:
-        pop = self.pop
+        pop = self.population
         rows = np.flatnonzero(pop.status == SETTLED)
         return pd.DataFrame(
             {
@@ -585,7 +593,7 @@ class SettlementModel(mesa.Model):
             "start": month_label(self.scenario.start),
             "months": self.months,
             "agents": self.initial_agents,
-            "slots": self.pop.size,
+            "slots": self.population.size,
             "scale_persons_per_agent": self.scale,
             "run_seconds": round(seconds, 3),
         }

@@ -115,6 +115,19 @@ class Population:
         """Memory held by the population's arrays, in bytes."""
         return sum(a.nbytes for f in fields(self) for a in _arrays(getattr(self, f.name)))
 
+    def prefix(self, n: int) -> Population:
+        """The first ``n`` rows as views: writes go through to this population."""
+        values: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, BitLedger):
+                values[f.name] = BitLedger(value.lo[:n], value.hi[:n], value.lifetime[:n])
+            elif isinstance(value, list):
+                values[f.name] = [BitLedger(v.lo[:n], v.hi[:n], v.lifetime[:n]) for v in value]
+            else:
+                values[f.name] = value[:n]
+        return Population(**values)  # type: ignore[arg-type]
+
     def take(self, rows: np.ndarray) -> Population:
         """A copy restricted to ``rows`` (for inspection and explanation)."""
         values = {}

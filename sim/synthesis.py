@@ -78,21 +78,24 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     streams = Streams(seed)
     total = sum(c.migrants for c in scenario.cities.values())
     scale = total / agents if total > 0 else 1.0
-    parts: list[dict[str, np.ndarray]] = []
+    parts: list[tuple[int, int, dict[str, np.ndarray]]] = []
     for city_index, city in enumerate(scenario.cities.values()):
         target = round(agents * city.migrants / total) if total else 0
         rng = streams.generator("synthesis", city_index)
         if target:
-            parts.append(
-                _households(rng, scenario.population, target, city_index, scenario.start, scenario.start, True)
-            )
+            initial = _households(rng, scenario.population, target, city_index, scenario.start, scenario.start, True)
+            parts.append((scenario.start - 1, city_index, initial))
         u = streams.generator("inflow", city_index).random(scenario.months)
         for offset in range(scenario.months):
             rows = unbiased_round(city.inflow_per_month / scale, u[offset])
             if rows:
                 month = scenario.start + offset
-                parts.append(_households(rng, scenario.population, rows, city_index, month, month, False))
-    columns = _concatenate(parts)
+                parts.append(
+                    (month, city_index, _households(rng, scenario.population, rows, city_index, month, month, False))
+                )
+    # Slots in order of arrival: the persons present in a month are then a prefix of the arrays.
+    parts.sort(key=lambda part: part[:2])
+    columns = _concatenate([part for _, _, part in parts])
     n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
     regions = {name: i for i, name in enumerate(scenario.regions)}
     city_ids = list(scenario.cities)
@@ -259,6 +262,9 @@ def _simulate_history(
     pop: Population, months_in_city: np.ndarray, dynamics: EmploymentDynamics, start: int, streams: Streams
 ) -> None:
     """Fill the ledgers of the initial migrants by stepping their employment backwards in time."""
+    # The initial migrants are the first slots; only they have a history before the start.
+    pop = pop.prefix(int((pop.status == MIGRANT).sum()))
+    months_in_city = months_in_city[: pop.size]
     initial = pop.status == MIGRANT
     state = pop.employment.copy()
     working = initial & np.isin(pop.role, (HEAD, SPOUSE))
