@@ -15,7 +15,6 @@ from sim.population import (
     EDUCATION_INDEX,
     HEAD,
     MINOR_AGE,
-    NO_MONTH,
     OWN,
     PARENT,
     RENT,
@@ -23,7 +22,7 @@ from sim.population import (
     SPOUSE,
 )
 from sim.rules.context import RuleContext
-from sim.rules.counting import CountResult, evaluate_count, filled_count_ok
+from sim.rules.counting import CountResult, evaluate_count
 from sim.scenario.schema import Channel, Conditions, CountRule
 
 JOIN_ROLES = {"spouse": (HEAD, SPOUSE), "child": (CHILD,), "parent": (PARENT,)}
@@ -82,18 +81,19 @@ def channel_verdicts(channel: Channel, ctx: RuleContext) -> tuple[np.ndarray, np
     eligible = np.zeros(ctx.pop.size, bool)
     if_filled = np.zeros(ctx.pop.size, bool)
     for conditions in channel.routes.values():
-        checks = [_standing(conditions, ctx), *_checks(conditions, ctx)]
-        other = np.ones(ctx.pop.size, bool)
-        counted = np.ones(ctx.pop.size, bool)
-        filled = np.ones(ctx.pop.size, bool)
-        for check in checks:
+        other = _standing(conditions, ctx).ok.copy()
+        rules = []
+        for check in _checks(conditions, ctx, verdict_only=True):
             if check.rule is None:
                 other &= check.ok
             else:
-                counted &= check.ok
-                filled &= filled_count_ok(check.rule, ctx.months_in_city, ctx.month)
-        eligible |= other & counted
-        if_filled |= other & filled
+                rules.append(check)
+        counted, filled = other.copy(), other
+        for check in rules:
+            counted &= check.ok
+            filled &= ctx.filled_ok(check.rule)
+        eligible |= counted
+        if_filled |= filled
     return eligible, if_filled
 
 
@@ -101,11 +101,15 @@ def _standing(conditions: Conditions, ctx: RuleContext) -> Check:
     pop = ctx.pop
     if conditions.joins is None:
         return Check("adult", ctx.age_years >= MINOR_AGE, ctx.age_years, MINOR_AGE)
-    related = np.isin(pop.role, JOIN_ROLES[conditions.joins])
+    roles = JOIN_ROLES[conditions.joins]
+    related = pop.role == roles[0]
+    for role in roles[1:]:
+        related |= pop.role == role
     return Check(f"joins_settled_{conditions.joins}", related & ctx.has_settled_adult)
 
 
-def _checks(c: Conditions, ctx: RuleContext) -> list[Check]:
+def _checks(c: Conditions, ctx: RuleContext, *, verdict_only: bool = False) -> list[Check]:
+    """Evaluate a route's conditions; ``verdict_only`` skips the figures behind counting rules."""
     pop, month = ctx.pop, ctx.month
     checks: list[Check] = []
     if c.education_min is not None:
@@ -127,33 +131,25 @@ def _checks(c: Conditions, ctx: RuleContext) -> list[Check]:
             )
         )
     if c.graduated_within_years is not None:
-        since = month - pop.graduated_month
-        ok = (pop.graduated_month != NO_MONTH) & (since >= 0) & (since <= round(c.graduated_within_years * 12))
-        checks.append(
-            Check(
-                "graduated_within_years",
-                ok,
-                np.where(pop.graduated_month == NO_MONTH, -1, since),
-                c.graduated_within_years,
-            )
-        )
+        since = ctx.months_since_graduation
+        ok = (since >= 0) & (since <= round(c.graduated_within_years * 12))
+        checks.append(Check("graduated_within_years", ok, since, c.graduated_within_years))
     if c.age_min is not None:
         checks.append(Check("age_min", ctx.age_years >= c.age_min, ctx.age_years, c.age_min))
     if c.age_max is not None:
         checks.append(Check("age_max", ctx.age_years <= c.age_max, ctx.age_years, c.age_max))
     for kind in ("social_insurance", "tax"):
         rule = getattr(c, kind)
-        if rule is not None:
+        if rule is not None and verdict_only:
+            checks.append(Check(kind, ctx.count_ok(kind, rule), rule=rule))
+        elif rule is not None:
             result = evaluate_count(rule, ctx.history(kind, rule.recognised_in), month)
             checks.append(Check(kind, result.ok, result.have, rule.months, result, rule))
     for name, have in (
         ("residence_months_min", ctx.months_in_city),
         ("employment_months_min", pop.employed_months),
-        ("community_months_min", np.maximum(month - pop.community_since, 0)),
-        (
-            "residence_permit_months_min",
-            np.where(pop.permit_month == NO_MONTH, -1, month - pop.permit_month),
-        ),
+        ("community_months_min", ctx.community_months),
+        ("residence_permit_months_min", ctx.permit_months),
     ):
         need = getattr(c, name)
         if need is not None:

@@ -7,8 +7,9 @@ from functools import cached_property
 import numpy as np
 
 from sim.ledger import BitLedger, window_masks_per_row
-from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, SETTLED, SPOUSE, Population, household_any
-from sim.rules.counting import History
+from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, NO_MONTH, SETTLED, SPOUSE, Population, household_any
+from sim.rules.counting import History, count_ok, filled_count_ok
+from sim.scenario.schema import CountRule
 
 
 class Households:
@@ -77,6 +78,7 @@ class RuleContext:
         self.filled = filled
         self.households = households if households is not None else Households(pop, month)
         self._histories: dict[tuple[str, tuple[str, ...]], History] = {}
+        self._verdicts: dict[tuple[str, str, CountRule], np.ndarray] = {}
 
     @cached_property
     def age_years(self) -> np.ndarray:
@@ -87,6 +89,37 @@ class RuleContext:
     def months_in_city(self) -> np.ndarray:
         """Months lived in the current city."""
         return np.maximum(self.month - self.pop.city_since, 0).astype(np.int16)
+
+    @cached_property
+    def community_months(self) -> np.ndarray:
+        """Months in the current community."""
+        return np.maximum(self.month - self.pop.community_since, 0)
+
+    @cached_property
+    def permit_months(self) -> np.ndarray:
+        """Months a residence permit has been held (-1: none)."""
+        permit = self.pop.permit_month
+        return np.where(permit == NO_MONTH, -1, self.month - permit)
+
+    @cached_property
+    def months_since_graduation(self) -> np.ndarray:
+        """Months since graduation (-1: never graduated)."""
+        graduated = self.pop.graduated_month
+        return np.where(graduated == NO_MONTH, -1, self.month - graduated)
+
+    def count_ok(self, kind: str, rule: CountRule) -> np.ndarray:
+        """Verdict of a counting rule on ``kind`` months, computed once per rule and month."""
+        key = ("ok", kind, rule)
+        if key not in self._verdicts:
+            self._verdicts[key] = count_ok(rule, self.history(kind, rule.recognised_in), self.month)
+        return self._verdicts[key]
+
+    def filled_ok(self, rule: CountRule) -> np.ndarray:
+        """Verdict of a counting rule had every month in the city been paid, once per rule and month."""
+        key = ("filled", "", rule)
+        if key not in self._verdicts:
+            self._verdicts[key] = filled_count_ok(rule, self.months_in_city, self.month)
+        return self._verdicts[key]
 
     @cached_property
     def floor_area_per_capita_m2(self) -> np.ndarray:

@@ -96,6 +96,20 @@ def evaluate_count(rule: CountRule, history: History, month: int) -> CountResult
     return CountResult(have >= rule.months, have, rule.months, zeros, zeros)
 
 
+def count_ok(rule: CountRule, history: History, month: int) -> np.ndarray:
+    """The verdict of :func:`evaluate_count` alone, without the figures behind it (the model's path)."""
+    countable = HISTORY_MONTHS if rule.counted_from is None else max(0, month - rule.counted_from)
+    if rule.count == "continuous":
+        if rule.months > countable:
+            return np.zeros(len(history.lo), bool)
+        lo_mask, hi_mask = window_masks(rule.months)
+        ok = ((history.lo & lo_mask) == lo_mask) & ((history.hi & hi_mask) == hi_mask)
+        if rule.back_paid_max == 0:
+            return ok & ((history.back_lo & lo_mask) == 0) & ((history.back_hi & hi_mask) == 0)
+        return ok & (popcount(history.back_lo & lo_mask, history.back_hi & hi_mask) <= rule.back_paid_max)
+    return evaluate_count(rule, history, month).ok
+
+
 def filled_count_ok(rule: CountRule, months_in_city: np.ndarray, month: int) -> np.ndarray:
     """Whether ``rule`` would hold had every month lived in the city been paid.
 
