@@ -110,3 +110,10 @@ def advance_all(ledger: BitLedger, bit: np.ndarray) -> None:
     ledger.lo <<= _ONE
     ledger.lo |= bit.astype(np.uint64)
     ledger.lifetime += bit
+
+
+def shift_all(ledger: BitLedger) -> None:
+    """Close a month for every row with nothing recorded (e.g. no back-payment this month)."""
+    ledger.hi <<= _ONE
+    ledger.hi |= ledger.lo >> np.uint64(WORD_BITS - 1)
+    ledger.lo <<= _ONE

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from sim import __version__
 from sim.behaviour import application_probability, employment_transitions, intention_logit
-from sim.ledger import advance_all, popcount, window_masks_per_row
+from sim.ledger import advance_all, popcount, shift_all, window_masks_per_row
 from sim.months import month_label, month_labels
 from sim.population import (
     CHILD,
@@ -147,6 +147,10 @@ class SettlementModel(mesa.Model):
         self.grandfather_until = np.full(self.population.size, NO_MONTH, np.int32)
         self.grandfather_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
         self.initial_agents = int((self.population.status == MIGRANT).sum())
+        behaviour = scenario.behaviour
+        self.retirement_age = np.where(
+            self.population.is_male, behaviour.retirement_age_male, behaviour.retirement_age_female
+        ).astype(np.int16)
         self._month_stats: list[_CityMonth] = []
         self.datacollector = mesa.DataCollector(tables={"monthly": MONTHLY_COLUMNS, "rounds": ROUND_COLUMNS})
 
@@ -221,8 +225,12 @@ class SettlementModel(mesa.Model):
             rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == index))
             if not len(rows):
                 continue
-            ctx = RuleContext(pop, self.month, self.regions, rows=rows, households=households)
+            # Gathering most rows costs more than evaluating all of them and keeping some.
+            whole = len(rows) > pop.size // 2
+            ctx = RuleContext(pop, self.month, self.regions, rows=None if whole else rows, households=households)
             eligible, if_filled = self._eligibility(period, ctx)
+            if whole:
+                eligible, if_filled = eligible[:, rows], if_filled[:, rows]
             stats = self._month_stats[index]
             stats.eligible_by_channel += eligible.sum(axis=1)
             grandfathered = np.flatnonzero(
@@ -243,7 +251,8 @@ class SettlementModel(mesa.Model):
             stats.eligible_not_applied += len(candidates)
             if not len(candidates):
                 continue
-            chance = self._application_probability(rows[candidates], ctx, candidates, households)
+            in_context = rows[candidates] if whole else candidates
+            chance = self._application_probability(rows[candidates], ctx, in_context, households)
             applying = candidates[u[rows[candidates]] < chance]
             self._apply(rows[applying], channel[applying], period)
             stats.eligible_not_applied -= len(applying)
@@ -270,8 +279,8 @@ class SettlementModel(mesa.Model):
         """Employment transitions, then this month's social insurance, tax and back-payment."""
         pop, behaviour = self.pop, self.scenario.behaviour
         age = pop.age_years(self.month)
-        retirement = np.where(pop.is_male, behaviour.retirement_age_male, behaviour.retirement_age_female)
         present = pop.status == MIGRANT
+        retirement = self.retirement_age[: pop.size]
         working = present & (pop.role != PARENT) & (age >= WORKING_AGE_MIN) & (age < retirement)
         u = self.streams.uniform("employment", self.month, pop.size)
         pop.employment[:] = employment_transitions(pop, working, u, behaviour.employment, self.month, age)
@@ -279,7 +288,7 @@ class SettlementModel(mesa.Model):
         paid = working & (pop.employment == FORMAL)
         employed = working & (pop.employment != UNEMPLOYED)
         advance_all(pop.social_insurance, paid)
-        advance_all(pop.back_paid, np.zeros(pop.size, bool))
+        shift_all(pop.back_paid)
         advance_all(pop.tax, employed & pop.has_business)
         pop.employed_months += employed
         for region, members in enumerate(self.region_members):
@@ -384,7 +393,8 @@ class SettlementModel(mesa.Model):
     ) -> np.ndarray:
         pop = self.pop
         household = pop.household[rows]
-        partner = np.isin(pop.role[rows], (HEAD, SPOUSE)) & (households.spouses[household] > 0)
+        role = pop.role[rows]
+        partner = ((role == HEAD) | (role == SPOUSE)) & (households.spouses[household] > 0)
         children = households.minors[household] > 0
         intention = self.scenario.behaviour.intention
         logit = intention_logit(
@@ -459,10 +469,12 @@ class SettlementModel(mesa.Model):
             "month": month_label(self.month),
         }
         if len(pool):
-            ctx = RuleContext(pop, self.month, self.regions, rows=pool)
+            households = Households(pop, self.month)
+            ctx = RuleContext(pop, self.month, self.regions, rows=pool, households=households)
             meets = channel_eligible(channel, ctx) if channel.routes else ctx.age_years >= MINOR_AGE
             pop.applied_channel[pool[~meets]] = NO_CHANNEL
-            pool, ctx = pool[meets], RuleContext(pop, self.month, self.regions, rows=pool[meets])
+            pool = pool[meets]
+            ctx = RuleContext(pop, self.month, self.regions, rows=pool, households=households)
         if len(pool):
             total, _ = score(channel, ctx)
             tie = None
