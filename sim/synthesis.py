@@ -267,7 +267,7 @@ def _simulate_history(
     months_in_city = months_in_city[: pop.size]
     initial = pop.status == MIGRANT
     state = pop.employment.copy()
-    working = initial & np.isin(pop.role, (HEAD, SPOUSE))
+    working = initial & ((pop.role == HEAD) | (pop.role == SPOUSE))
     leave = np.array(
         [
             [0.0, dynamics.unemployed_to_informal, dynamics.unemployed_to_formal],
@@ -279,26 +279,36 @@ def _simulate_history(
     # cumulative leaving rates of the current state; above them the state is unchanged.
     thresholds = np.cumsum(leave, axis=1).astype(np.float32)
     to_unemployed, to_informal, to_formal = (thresholds[:, k] for k in range(3))
-    zero = np.uint64(0)
-    employed = np.zeros(pop.size, np.int16)
+    # Workers sorted by time in the city, longest first: those present k months back are a
+    # prefix of this order, so each month back touches only them.
+    workers = np.flatnonzero(working)
+    workers = workers[np.argsort(-months_in_city[workers], kind="stable")]
+    present_count = np.searchsorted(-months_in_city[workers], -np.arange(1, HISTORY_MONTHS + 1), side="right")
+    state = state[workers]
+    business = pop.has_business[workers]
+    words = {"si": np.zeros((2, len(workers)), np.uint64), "tax": np.zeros((2, len(workers)), np.uint64)}
+    employed_sorted = np.zeros(len(workers), np.int16)
     for back in range(1, HISTORY_MONTHS + 1):
-        present = working & (months_in_city >= back)
-        if not present.any():
+        k = int(present_count[back - 1])
+        if k == 0:
             break
+        word = 0 if back <= WORD_BITS else 1
         bit = np.uint64(1) << np.uint64((back - 1) % WORD_BITS)
-        word = pop.social_insurance.lo if back <= WORD_BITS else pop.social_insurance.hi
-        word |= np.where(present & (state == FORMAL), bit, zero)
-        at_work = present & (state != UNEMPLOYED)
-        tax_word = pop.tax.lo if back <= WORD_BITS else pop.tax.hi
-        tax_word |= np.where(at_work & pop.has_business, bit, zero)
-        employed += at_work
-        u = streams.uniform("history", start - back, pop.size)
-        earlier = np.where(
-            u < to_unemployed[state],
+        now = state[:k]
+        words["si"][word, :k] |= (now == FORMAL).astype(np.uint64) * bit
+        at_work = now != UNEMPLOYED
+        words["tax"][word, :k] |= (at_work & business[:k]).astype(np.uint64) * bit
+        employed_sorted[:k] += at_work
+        u = streams.uniform("history", start - back, pop.size)[workers[:k]]
+        state[:k] = np.where(
+            u < to_unemployed[now],
             UNEMPLOYED,
-            np.where(u < to_informal[state], INFORMAL, np.where(u < to_formal[state], FORMAL, state)),
+            np.where(u < to_informal[now], INFORMAL, np.where(u < to_formal[now], FORMAL, now)),
         )
-        state = np.where(present, earlier, state).astype(np.int8)
+    pop.social_insurance.lo[workers], pop.social_insurance.hi[workers] = words["si"]
+    pop.tax.lo[workers], pop.tax.hi[workers] = words["tax"]
+    employed = np.zeros(pop.size, np.int16)
+    employed[workers] = employed_sorted
     older = np.maximum(months_in_city - HISTORY_MONTHS, 0)
     recent_formal = pop.social_insurance.lo, pop.social_insurance.hi
     paid = np.bitwise_count(recent_formal[0]) + np.bitwise_count(recent_formal[1])
