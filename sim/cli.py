@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import SimError
+from sim.experiment.cli import add_commands as add_experiment_commands
 from sim.model import SettlementModel
 from sim.scenario import load_scenario
 
@@ -48,7 +49,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--person", required=True, help="person YAML file (see docs/scenarios.md)")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
+
+    describe = commands.add_parser("describe", help="describe a scenario's rules in words, or diff two scenarios")
+    describe.add_argument("scenario", help="scenario YAML file or preset id")
+    describe.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
+    describe.add_argument("--format", choices=("md", "html"), default="md", help="Markdown or HTML (default md)")
+    describe.add_argument("--out", help="write to this file instead of printing")
+    describe.add_argument("--diff", metavar="OTHER", help="list what scenario OTHER changes compared with SCENARIO")
+    describe.set_defaults(handler=_describe)
+
+    add_experiment_commands(commands)  # compare, sweep
     return parser
+
+
+def _describe(args: argparse.Namespace) -> int:
+    from sim.describe import run_describe
+
+    return run_describe(args.scenario, lang=args.lang, fmt=args.format, out=args.out, other=args.diff)
 
 
 def _positive(text: str) -> int:
