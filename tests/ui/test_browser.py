@@ -1,0 +1,219 @@
+"""The dashboard in a real browser: start the server, drive headless Chromium as a user would.
+
+Choose scenarios, change a rule, run, switch language, explain a person — and assert on what the page
+shows. Screenshots go to ``artifacts/screenshots/`` (CI keeps them as artifacts); with
+``HUKOU_UPDATE_SCREENSHOT=1`` the English compare page is also written to ``docs/screenshot.png``.
+
+Uses Debian's ``chromium`` (``./dev test`` installs it) through the ``playwright`` package; no browser
+is downloaded. Without ``/usr/bin/chromium`` the test is skipped on a developer's machine and fails in
+CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import APP, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+README_SCREENSHOT = ROOT / "docs" / "screenshot.png"
+SCREENSHOT_MAX_BYTES = 300_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+pytestmark = pytest.mark.slow
+
+
+def _require_browser() -> None:
+    reasons = []
+    if not CHROMIUM.exists():
+        reasons.append(f"{CHROMIUM} is missing (install Debian's chromium: ./dev test does)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reasons.append("the playwright package is missing (pip install -e '.[dev]')")
+    if reasons:
+        message = "; ".join(reasons)
+        if IN_CI:
+            pytest.fail(f"the browser test must run in CI: {message}")
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A dashboard server on a free port, stopped (by its process id) at the end."""
+    _require_browser()
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "HUKOU_DASHBOARD_DIR": str(tmp_path_factory.mktemp("dashboard"))}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"]  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.time() > deadline:
+                pytest.fail(f"the dashboard server did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield base, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        yield context.new_page()
+        browser.close()
+
+
+def _settle(page, timeout: float = 120_000) -> None:
+    """Wait until the script run that the last action started has finished."""
+    page.wait_for_timeout(500)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def _screenshot(page, name: str, height: int, start=None) -> Path:
+    """A screenshot ``height`` pixels high, from the top or from element ``start`` (Streamlit scrolls inside
+    its main area, so a full-page screenshot would show only the window)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": height})
+    _settle(page)
+    if start is not None:
+        start.evaluate("element => element.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def _small_png(source: Path, target: Path) -> None:
+    """A palette PNG of the screenshot, small enough for the README."""
+    from PIL import Image
+
+    image = Image.open(source).convert("RGB")
+    for colours in (128, 64, 32):
+        buffer = io.BytesIO()
+        image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT).save(buffer, format="PNG", optimize=True)
+        if buffer.tell() <= SCREENSHOT_MAX_BYTES:
+            break
+    target.write_bytes(buffer.getvalue())
+
+
+def test_a_user_compares_edits_runs_switches_language_and_explains(server, page):
+    from playwright.sync_api import expect
+
+    base, log = server
+    page.goto(f"{base}/?lang=en&agents=2000&months=36&seeds=2")
+    expect(page.get_by_role("heading", name="Compare settlement policies")).to_be_visible(timeout=90_000)
+    _settle(page)
+
+    # Choose a variant.
+    page.get_by_role("combobox", name="Variant 1").click()
+    page.get_by_role("option", name=re.compile("cumulative counting only")).click()
+    _settle(page)
+    expect(page.get_by_role("combobox", name="Variant 1")).to_have_value(re.compile("ningbo-2019-counting-only"))
+
+    # Change a rule: residence and employment asks for 36 months instead of 60 (still cumulative in 72).
+    page.get_by_text("Edit a variant's rules").click()
+    block = page.locator('[data-testid="stVerticalBlock"]').filter(
+        has=page.get_by_text(re.compile(r"^residence and employment · Ningbo"))
+    )
+    months = block.last.get_by_label("Months required")
+    months.fill("36")
+    months.press("Enter")
+    _settle(page)
+    expect(page.get_by_text("cumulative: 36 of the last 72 months").first).to_be_attached()
+    assert "e1=" in page.url
+
+    # Run.
+    page.get_by_role("button", name="Run the comparison").click()
+    expect(page.get_by_role("heading", name="Headline differences")).to_be_visible(timeout=180_000)
+    _settle(page, timeout=180_000)
+    expect(page.get_by_role("heading", name="Settlements over time by channel")).to_be_visible()
+    expect(page.locator('[data-testid="stImage"] img')).to_have_count(16, timeout=60_000)
+    expect(page.get_by_text("Persons settled (applicants and dependants)").first).to_be_attached()  # a canvas grid
+    expect(page.get_by_role("button", name="Briefing (HTML)")).to_be_visible()
+    _screenshot(page, "compare-en-settings", 1400)
+    english = _screenshot(page, "compare-en", 1700, start=page.get_by_role("heading", name="Results"))
+    assert "run=1" in page.url
+
+    # Switch language: every label, the table and the charts follow.
+    page.locator('[data-testid="stSidebar"]').get_by_text("中文").click()
+    expect(page.get_by_role("heading", name="比较落户政策")).to_be_visible(timeout=60_000)
+    _settle(page, timeout=180_000)
+    expect(page.get_by_role("heading", name="主要差异")).to_be_visible()
+    expect(page.get_by_role("heading", name="各渠道累计落户人数")).to_be_visible()
+    expect(page.get_by_role("button", name="运行比较")).to_be_visible()
+    expect(page.locator('[data-testid="stImage"] img')).to_have_count(16, timeout=60_000)
+    _screenshot(page, "compare-zh", 1700, start=page.get_by_role("heading", name="结果"))
+    assert "lang=zh" in page.url
+
+    # Reopen the link: the same comparison comes back (from the cache).
+    link = page.url
+    page.goto(link)
+    expect(page.get_by_role("heading", name="主要差异")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("combobox", name="比较方案1")).to_have_value(re.compile("ningbo-2019-counting-only"))
+
+    # Explain a person under each scenario.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("个人落户解读").click()
+    expect(page.get_by_role("heading", name="个人落户解读")).to_be_visible(timeout=60_000)
+    page.get_by_role("combobox", name="人员或家庭类型").click()
+    page.get_by_role("option", name="有家庭的工厂工人，断缴一次").click()
+    _settle(page)
+    expect(page.get_by_role("heading", name="何时可以落户？")).to_be_visible()
+    expect(page.locator('[data-testid="stImage"] img').first).to_be_visible()
+    _screenshot(page, "explain-zh", 1500)
+
+    server_log = log.read_text()
+    assert "Traceback" not in server_log, server_log
+    assert "missing from font" not in server_log, server_log
+    if os.environ.get("HUKOU_UPDATE_SCREENSHOT") == "1":
+        _small_png(english, README_SCREENSHOT)
+        assert README_SCREENSHOT.stat().st_size <= SCREENSHOT_MAX_BYTES
+    shutil.copy(english, SCREENSHOTS / "latest.png")

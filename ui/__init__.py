@@ -1,0 +1,1 @@
+"""The dashboard: pages, widgets and translations over :mod:`sim` (see ``docs/dashboard.md``)."""
