@@ -283,8 +283,8 @@ def test_prospective_rules_count_only_months_from_their_start():
     report = check(scenario, "ningbo", OCT_2019, load_person(CASES / "gap_5_months_ago.yaml"))
     assert not report.channel("residence_employment").eligible
     (text,) = texts(report, "residence_employment", "social_insurance")[1:]
-    assert (
-        text == "cumulative social insurance: 1 months paid within the last 48 (2019-09..2019-09), 36 needed, 35 short ✗"
+    assert text == (
+        "cumulative social insurance: 1 months paid within the last 48 (2019-09..2019-09), 36 needed, 35 short ✗"
     )
     assert "These rules count only contribution months from 2019-09 (prospective)." in report.notes
 

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from calibration.fit import save_scenario
+from calibration.scorecard import COLUMNS, render_markdown, scorecard, write_scorecard
+from calibration.targets import load_targets
+from sim.scenario import load_scenario
+
+from .conftest import REFORM, tiny_targets, write_yaml
+
+
+def _card(tmp_path):
+    targets = load_targets(write_yaml(tmp_path / "t.yaml", tiny_targets()), check_scenario=False)
+    values = pd.DataFrame(
+        [
+            {"seed": s, "target": t, "value": v}
+            for s in range(4)
+            for t, v in {"settled": 12727 * (1 + 0.01 * s), "formal": 0.30, "growth": 3.0}.items()
+        ]
+    )
+    return targets, scorecard(values, targets)
+
+
+def test_scorecard_columns_and_pass_fail(tmp_path):
+    _, card = _card(tmp_path)
+    assert list(card.columns[: len(COLUMNS)]) == COLUMNS
+    row = card.set_index("target")
+    assert bool(row.loc["settled", "passed"])  # mean +1.5% within ±5%
+    assert not bool(row.loc["formal", "passed"])  # 0.30 vs 0.25 ± 0.01
+    assert not bool(row.loc["growth", "passed"])
+    assert row.loc["settled", "low"] < row.loc["settled", "fitted"] < row.loc["settled", "high"]
+    assert row.loc["growth", "role"] == "holdout"
+
+
+def test_scorecard_files(tmp_path):
+    _, card = _card(tmp_path)
+    intervals = pd.DataFrame(
+        [
+            {
+                "parameter": "a.b",
+                "fitted": 1.0,
+                "low": 0.5,
+                "high": 2.0,
+                "method": "laplace",
+                "identified": False,
+                "note": "x",
+            }
+        ]
+    )
+    md = render_markdown(card, intervals, ["parameter a.b is not identified"], title="t", notes=["n"])
+    csv, path = write_scorecard(tmp_path / "out", card, md)
+    assert list(pd.read_csv(csv).columns[: len(COLUMNS)]) == COLUMNS
+    text = path.read_text(encoding="utf-8")
+    assert "| settled | fit | 12,727 |" in text and "PASS" in text and "FAIL" in text
+    assert "not identified" in text and "Out-of-sample" in text
+
+
+def test_calibrated_scenario_extends_and_loads(tmp_path):
+    intervals = pd.DataFrame(
+        [
+            {
+                "parameter": "cities.ningbo.migrants",
+                "fitted": 2e6,
+                "low": 1.9e6,
+                "high": 2.1e6,
+                "method": "laplace",
+                "identified": True,
+                "note": "",
+            }
+        ]
+    )
+    path = save_scenario(
+        tmp_path / "calibrated" / "x-calibrated.yaml",
+        base=str(REFORM),
+        base_id="ningbo-2019-reform",
+        overrides={"cities.ningbo.migrants": 2000000, "behaviour.intention.application_rate": 0.03},
+        intervals=intervals,
+        targets_path="t.yaml",
+        scorecard_path="scorecard.md",
+        summary="settled: pass",
+    )
+    scenario = load_scenario(path)
+    assert scenario.cities["ningbo"].migrants == 2000000
+    assert scenario.behaviour.intention.application_rate == 0.03
+    assert len(scenario.cities["ningbo"].rules) == len(load_scenario(REFORM).cities["ningbo"].rules)
