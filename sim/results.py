@@ -35,18 +35,24 @@ class RunResult:
 
     def write(self, out_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv") -> list[Path]:
         """Write the three tables and ``manifest.json`` into ``out_dir``; return the paths written."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in TABLES:
-            table: pd.DataFrame = getattr(self, name)
-            path = out / f"{name}.{fmt}"
-            if fmt == "csv":
-                table.to_csv(path, index=False)
-            else:
-                table.to_parquet(path, index=False)
-            written.append(path)
-        manifest = out / "manifest.json"
-        manifest.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        written.append(manifest)
-        return written
+        return write_tables(out_dir, {name: getattr(self, name) for name in TABLES}, self.manifest, fmt)
+
+
+def write_tables(
+    out_dir: str | Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any], fmt: str = "csv"
+) -> list[Path]:
+    """Write tables as CSV or Parquet and the manifest as JSON; return the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = out / f"{name}.{fmt}"
+        if fmt == "csv":
+            table.to_csv(path, index=False)
+        else:
+            table.to_parquet(path, index=False)
+        written.append(path)
+    path = out / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    written.append(path)
+    return written

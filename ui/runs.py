@@ -22,7 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ import streamlit as st
 
 from sim.experiment import Comparison, ExperimentResult, RunSpec, SerialBackend
 from sim.experiment import run as run_specs
+from sim.experiment.backends import as_finished
 from sim.experiment.compare import summarise
 from sim.experiment.runs import canonical_json
 
@@ -120,20 +121,7 @@ class PersistentPool:
     def map_unordered(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any, Any]]:
         """Submit every item; yield ``(index, value, error)`` as each finishes."""
         pending = {self.executor().submit(fn, item): index for index, item in enumerate(items)}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = pending.pop(future)
-                    try:
-                        value = future.result()
-                    except Exception as err:  # a worker lost: this run fails, the others go on
-                        yield index, None, err
-                    else:
-                        yield index, value, None
-        finally:
-            for future in pending:
-                future.cancel()
+        yield from as_finished(pending)
 
     def describe(self) -> dict[str, Any]:
         """Name and settings, for the manifest."""

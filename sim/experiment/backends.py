@@ -21,7 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol
 
@@ -78,6 +78,24 @@ class SerialBackend:
         return {"name": self.name, "workers": 1}
 
 
+def as_finished(pending: dict[Future, int]) -> Iterator[tuple[int, Any, BaseException | None]]:
+    """Yield ``(index, value, error)`` for each future as it finishes; cancel the rest if stopped early."""
+    try:
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                try:
+                    value = future.result()
+                except Exception as err:  # e.g. a worker killed: this item fails, the others go on
+                    yield index, None, err
+                else:
+                    yield index, value, None
+    finally:
+        for future in pending:
+            future.cancel()
+
+
 class ProcessPoolBackend:
     """A pool of local worker processes.
 
@@ -116,20 +134,7 @@ class ProcessPoolBackend:
         with _thread_limits(max(1, (os.cpu_count() or 1) // self.workers)):
             # Workers start during the first submissions and take the limits from this environment.
             pending = {self._executor.submit(fn, item): index for index, item in enumerate(items)}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = pending.pop(future)
-                    try:
-                        value = future.result()
-                    except Exception as err:  # e.g. a worker killed: this item fails, the others go on
-                        yield index, None, err
-                    else:
-                        yield index, value, None
-        finally:
-            for future in pending:
-                future.cancel()
+        yield from as_finished(pending)
 
     def describe(self) -> dict[str, Any]:
         """Name and settings, for the manifest."""

@@ -19,9 +19,10 @@ import pandas as pd
 from sim.experiment.backends import Backend
 from sim.experiment.errors import ExperimentError
 from sim.experiment.indicators import ALL_CITIES, INDICATORS, bands
-from sim.experiment.runner import ExperimentResult, run, write_tables
+from sim.experiment.runner import ExperimentResult, run
 from sim.experiment.runs import RunSpec
 from sim.experiment.store import RunStore
+from sim.results import write_tables
 from sim.scenario import load_scenario
 
 KEYS = ["city", "indicator", "breakdown", "group"]

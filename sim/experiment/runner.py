@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
@@ -20,6 +19,7 @@ from sim import __version__
 from sim.experiment.backends import Backend, make_backend
 from sim.experiment.runs import TABLES_COLUMNS, ResolvedRun, RunOutcome, RunSpec, canonical_json, execute, resolve
 from sim.experiment.store import RunStore
+from sim.results import write_tables
 
 ID_COLUMNS = ["run", "scenario", "seed"]
 """Columns that identify a run in every combined table (``scenario`` is the spec's label)."""
@@ -73,26 +73,6 @@ class ExperimentResult:
         """Write ``runs``, the three tables and ``manifest.json`` into ``out_dir``."""
         tables = {"runs": self.runs, "monthly": self.monthly, "rounds": self.rounds, "settlers": self.settlers}
         return write_tables(out_dir, tables, self.manifest, fmt)
-
-
-def write_tables(
-    out_dir: str | Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any], fmt: str = "csv"
-) -> list[Path]:
-    """Write tables as CSV or Parquet and the manifest as JSON; return the paths written."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in tables.items():
-        path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            table.to_csv(path, index=False)
-        else:
-            table.to_parquet(path, index=False)
-        written.append(path)
-    path = out / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    written.append(path)
-    return written
 
 
 def run(

@@ -12,9 +12,10 @@ import pandas as pd
 from sim.experiment.backends import Backend
 from sim.experiment.design import grid
 from sim.experiment.indicators import bands
-from sim.experiment.runner import ExperimentResult, run, write_tables
+from sim.experiment.runner import ExperimentResult, run
 from sim.experiment.runs import RunSpec, canonical_json
 from sim.experiment.store import RunStore
+from sim.results import write_tables
 
 SUMMARY_KEYS = ["city", "indicator", "breakdown", "group"]
 
