@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -43,7 +43,7 @@ from sim.population import (
     UNEMPLOYED,
     Population,
 )
-from sim.scenario.loader import _allowed_keys, _clean_loc
+from sim.scenario.loader import problem_from_error
 from sim.scenario.schema import Education, Scenario, Skill
 from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
 
@@ -348,38 +348,20 @@ def validate_person(data: Any, origins: Origins, name: str) -> PersonRecord:
     try:
         record = PersonRecord.model_validate(data)
     except ValidationError as err:
-        raise PersonFileError([_problem(e, origins, name) for e in err.errors()]) from err
+        raise PersonFileError(
+            [
+                problem_from_error(
+                    e, origins, name, model=PersonRecord, renamed=RENAMED, doc="docs/scenarios.md, 'Person files'"
+                )
+                for e in err.errors()
+            ]
+        ) from err
     record._file = name
     record._origins = origins
     problems = _cross_checks(record)
     if problems:
         raise PersonFileError(problems)
     return record
-
-
-def _problem(error: Mapping[str, Any], origins: Origins, name: str) -> Problem:
-    loc = tuple(_clean_loc(error["loc"]))
-    file, line = origin_of(origins, loc) or (name, None)
-    path = format_key_path(loc)
-    if error["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        allowed = _allowed_keys(PersonRecord, loc[:-1])
-        hint = ""
-        if key in RENAMED and len(loc) == 1:
-            hint = f"'{key}' is written {RENAMED[key]}"
-        elif close := difflib.get_close_matches(key, allowed, n=1, cutoff=0.5):
-            hint = f"did you mean '{close[0]}'?"
-        elif allowed:
-            hint = f"valid keys here: {', '.join(sorted(allowed))}"
-        return Problem(file, path, f"unknown key '{key}'.", line, hint)
-    if error["type"] == "missing":
-        return Problem(file, path, "is required but missing.", line, "add it (see docs/scenarios.md, 'Person files')")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if not message.endswith((".", "?", "!")):
-        message += "."
-    found = error.get("input")
-    shown = "" if isinstance(found, (dict, list)) or repr(found) in message else f" Got {found!r}."
-    return Problem(file, path, f"{message}{shown}", line)
 
 
 def _cross_checks(record: PersonRecord) -> list[Problem]:

@@ -76,7 +76,7 @@ def validate_scenario(data: Any, origins: Origins, name: str) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         errors = [e for e in err.errors() if not _items_failed(e)]
-        raise ScenarioError([_problem(e, origins, name) for e in errors]) from err
+        raise ScenarioError([problem_from_error(e, origins, name) for e in errors]) from err
     problems = check_timelines(scenario, origins, name)
     if problems:
         raise ScenarioError(problems)
@@ -289,36 +289,53 @@ def parse_key_path(dotted: str) -> list[str | int]:
     return keys
 
 
-def _problem(error: Mapping[str, Any], origins: Origins, name: str) -> Problem:
+def problem_from_error(
+    error: Mapping[str, Any],
+    origins: Origins,
+    name: str,
+    *,
+    model: type[BaseModel] = Scenario,
+    renamed: Mapping[str, str] = RENAMED,
+    doc: str = "docs/scenarios.md",
+) -> Problem:
+    """Turn one pydantic error into a :class:`Problem` with file, line, key path and a hint.
+
+    Parameters
+    ----------
+    error : mapping
+        One item of ``ValidationError.errors()``.
+    origins : dict
+        Where each key path came from (see :func:`sim.scenario.yamlsource.read_yaml`).
+    name : str
+        The file to name when a path has no recorded origin.
+    model : pydantic model class
+        The file's top-level model, for the valid keys suggested after an unknown key.
+    renamed : mapping
+        Keys people are likely to write, mapped to how the schema says them.
+    doc : str
+        Where the format is documented, for the hint of a missing key.
+    """
     loc = tuple(_clean_loc(error["loc"]))
-    found = origin_of(origins, loc)
-    file, line = found if found else (name, None)
-    kind = error["type"]
+    file, line = origin_of(origins, loc) or (name, None)
     path = format_key_path(loc)
-    if kind == "extra_forbidden":
+    if error["type"] == "extra_forbidden":
         key = str(loc[-1])
-        allowed = _allowed_keys(Scenario, loc[:-1])
+        allowed = _allowed_keys(model, loc[:-1])
         hint = ""
-        if key in RENAMED:
-            hint = f"'{key}' is written {RENAMED[key]}"
+        if key in renamed:
+            hint = f"'{key}' is written {renamed[key]}"
         elif close := difflib.get_close_matches(key, allowed, n=1, cutoff=0.5):
             hint = f"did you mean '{close[0]}'?"
         elif allowed:
             hint = f"valid keys here: {', '.join(sorted(allowed))}"
         return Problem(file, path, f"unknown key '{key}'.", line, hint)
-    if kind == "missing":
-        return Problem(
-            file,
-            path,
-            "is required but missing.",
-            line,
-            "add it (see docs/scenarios.md)",
-        )
-    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return Problem(file, path, "is required but missing.", line, f"add it (see {doc})")
+    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
     found_value = error.get("input")
-    quoted = isinstance(found_value, (dict, list)) or f"got {found_value!r}" in message
+    quoted = isinstance(found_value, (dict, list)) or repr(found_value) in message
     shown = "" if quoted else f" Got {found_value!r}."
-    return Problem(file, path, f"{message}.{shown}".replace("..", "."), line)
+    return Problem(file, path, f"{message}.{shown}", line)
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
