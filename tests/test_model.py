@@ -134,3 +134,17 @@ def test_reform_rules_admit_everyone_the_baseline_admits(relaxed, strict):
     assert not (old_any & ~new_any).any()
     assert new_any.sum() > old_any.sum()
     assert CHANNEL_INDEX["talent"] == 0
+
+
+def test_a_prospective_transition_holds_for_the_whole_period(two_cities_path):
+    """Under a prospective change, no month before the change counts — in every later month too."""
+    overrides = {"cities.alpha.rules[1].transition": {"mode": "prospective"}}
+    scenario = load_scenario(two_cities_path, overrides=overrides)
+    model = SettlementModel.from_scenario(scenario, agents=600, seed=2, months=16)
+    for _ in range(16):
+        model.step()
+    period = model.periods[0]
+    assert period.index == 1
+    rule = period.rules.channels.residence_employment.routes["si"].social_insurance
+    assert rule.counted_from == month_index(2019, 1)
+    assert model.scenario.cities["alpha"].rules[1].transition.mode == "prospective"
