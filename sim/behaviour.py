@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import COLLEGE, FORMAL, INFORMAL, UNEMPLOYED, Population
-from sim.scenario.schema import EmploymentDynamics, Intention
+from sim.scenario.schema import EmploymentDynamics, Intention, Service, ServiceCost
 
 YEARS_IN_CITY_CAP = 10
 OVER_45 = 45
@@ -88,3 +88,33 @@ def intention_logit(
 def application_probability(logit: np.ndarray, intention: Intention) -> np.ndarray:
     """Monthly probability that an eligible person applies: ``application_rate × sigmoid(logit)``."""
     return intention.application_rate / (1.0 + np.exp(-logit))
+
+
+def service_cost(
+    service: Service,
+    costs: ServiceCost,
+    trips: np.ndarray,
+    far: np.ndarray,
+    has_children: np.ndarray,
+    in_formal_job: np.ndarray,
+) -> np.ndarray:
+    """Cost of applying under ``service`` per person; the application probability is multiplied by ``exp(-cost)``.
+
+    ``trips`` are the trips to a window each person would make; the trip home to the origin
+    province counts when the transfer is not online (跨省通办), ``far_multiplier`` times more for a
+    far origin. Parents of minor children and persons in formal jobs (who must take leave) bear
+    more. Appointments, self-service terminals and all-hours windows make a trip cheaper.
+    See :class:`sim.scenario.schema.ServiceCost` for the formula; its values are assumptions.
+    """
+    convenience = max(
+        1.0
+        - costs.appointment_discount * service.appointment
+        - costs.self_service_discount * service.self_service
+        - costs.all_hours_discount * service.all_hours,
+        0.0,
+    )
+    cost = costs.trip_cost * trips * convenience
+    if not service.transfer_online:
+        cost = cost + costs.home_trip_cost * np.where(far, costs.far_multiplier, 1.0)
+    person = 1.0 + costs.children_weight * has_children + costs.formal_job_weight * in_formal_job
+    return person * cost

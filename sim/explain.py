@@ -24,6 +24,7 @@ from sim.rules.channels import JOIN_ROLES, Check, channel_eligible, evaluate_rou
 from sim.rules.context import RuleContext
 from sim.rules.counting import CountResult
 from sim.rules.points import item_points, quantity, score
+from sim.rules.service import ServiceSteps, effective_service, steps
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.scenario.schema import (
     CHANNELS,
@@ -126,6 +127,8 @@ class ChannelVerdict:
     collective_household: bool = False
     dependants: tuple[str, ...] = ()
     source: str = ""
+    service: ServiceSteps | None = None
+    """What applying takes (trips, working days, a trip home) when the channel declares a service."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +292,7 @@ def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) ->
                 collective_household=channel.collective_household,
                 dependants=tuple(channel.dependants),
                 source=channel.source,
+                service=_service_steps(rules, channel),
             )
         )
     notes.extend(_notes(record, scenario, city_id, rules, pop))
@@ -304,6 +308,11 @@ def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) ->
         points=points_report,
         notes=tuple(notes),
     )
+
+
+def _service_steps(rules: RuleSet, channel: Channel) -> ServiceSteps | None:
+    service = effective_service(rules, channel)
+    return None if service is None else steps(service, channel)
 
 
 def _route_verdicts(
@@ -684,6 +693,8 @@ def _channel_lines(verdict: ChannelVerdict, points: PointsReport | None) -> list
         if verdict.eligible_if_gaps_filled:
             head += " (would be, had every month in the city been paid)"
     lines = [head]
+    if verdict.eligible and verdict.service is not None:
+        lines.append(f"  steps: {verdict.service.text()}")
     for route in verdict.routes:
         state = "holds" if route.eligible else f"fails on {', '.join(route.failed)}"
         lines.append(f"  route {route.route}: {state}")

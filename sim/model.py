@@ -28,9 +28,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim import __version__
-from sim.behaviour import application_probability, employment_transitions, intention_logit
+from sim.behaviour import application_probability, employment_transitions, intention_logit, service_cost
 from sim.ledger import advance_all, popcount, shift_all, window_masks_per_row
 from sim.months import month_label, month_labels
+from sim.person import PROVINCE_INDEX
 from sim.population import (
     CHILD,
     EDUCATION_LEVELS,
@@ -55,7 +56,8 @@ from sim.rules.admission import decide_round
 from sim.rules.channels import channel_eligible, channel_verdicts
 from sim.rules.context import Households, RuleContext
 from sim.rules.points import item_points, score
-from sim.scenario.schema import CHANNELS, PointsChannel, Scenario
+from sim.rules.service import delay_months, effective_service, is_far, needs_home_trip, processing_days, trips
+from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario, Service
 from sim.scenario.timeline import RulePeriod, count_from_start, resolve_timeline, rules_in_force
 from sim.streams import Streams, unbiased_round
 from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
@@ -79,6 +81,29 @@ MONTHLY_COLUMNS = [
     "points_pool",
     "formal_share",
 ]
+SERVICE_COLUMNS = [
+    *(f"applied_{c}" for c in CHANNELS),
+    "wait_mean_months",
+    "wait_p90_months",
+    *(f"wait_mean_months_{c}" for c in CHANNELS),
+    *(f"wait_p90_months_{c}" for c in CHANNELS),
+    "pending",
+    "queue",
+    *(f"queue_{c}" for c in CHANNELS),
+    "lapsed",
+    "trips",
+    "home_trips",
+    "eligible_not_applied_share",
+]
+"""Service indicators (issue 7), after :data:`MONTHLY_COLUMNS` in the monthly table.
+
+``applied_*`` applications by channel; ``wait_*`` months from application to settlement of this
+month's applicant settlers (0 when none: read them with ``settled_*``); ``pending`` applications
+not yet decided at the end of the month; ``queue`` due applications held back by a channel's capacity; ``lapsed``
+applications dropped because the person left, moved or lost eligibility while waiting; ``trips``
+trips to a window and ``home_trips`` trips to the origin province made by this month's applicants;
+``eligible_not_applied_share`` = ``eligible_not_applied / eligible_any``.
+"""
 ROUND_COLUMNS = [
     "scenario",
     "seed",
@@ -104,6 +129,11 @@ class _CityMonth:
     eligible_any: float = 0.0
     eligible_not_applied: float = 0.0
     blocked_only_by_gap: float = 0.0
+    applied_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
+    queue_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
+    waits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """(channels, months waited) of the applicant settlers, one pair per settlement call."""
+    service: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("lapsed", "trips", "home_trips"), 0.0))
 
 
 class SettlementModel(mesa.Model):
@@ -152,7 +182,16 @@ class SettlementModel(mesa.Model):
             self.population.is_male, behaviour.retirement_age_male, behaviour.retirement_age_female
         ).astype(np.int16)
         self._month_stats: list[_CityMonth] = []
-        self.datacollector = mesa.DataCollector(tables={"monthly": MONTHLY_COLUMNS, "rounds": ROUND_COLUMNS})
+        self.city_province = [
+            None if city.province is None else PROVINCE_INDEX[city.province] for city in scenario.cities.values()
+        ]
+        self.still_eligible = np.zeros(self.population.size, bool)
+        """Whether a pending applicant still qualifies for the channel applied to (this month)."""
+        self.eligible_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
+        """The channel each migrant qualifies for first this month (NO_CHANNEL: none)."""
+        self.datacollector = mesa.DataCollector(
+            tables={"monthly": MONTHLY_COLUMNS + SERVICE_COLUMNS, "rounds": ROUND_COLUMNS}
+        )
 
     @classmethod
     def from_scenario(
@@ -219,6 +258,8 @@ class SettlementModel(mesa.Model):
         pop = self.pop
         u = self.streams.uniform("apply", self.month, pop.size)
         households = Households(pop, self.month)
+        self.still_eligible[: pop.size] = False
+        self.eligible_channel[: pop.size] = NO_CHANNEL
         for index, period in enumerate(self.periods):
             if period is None:
                 continue
@@ -245,6 +286,9 @@ class SettlementModel(mesa.Model):
                     channel[eligible[CHANNEL_INDEX[name]]] = CHANNEL_INDEX[name]
             channel[(channel == NO_CHANNEL) & eligible[POINTS]] = POINTS
             eligible_any = channel != NO_CHANNEL
+            self.eligible_channel[rows] = channel
+            pending = np.flatnonzero(pop.applied_channel[rows] != NO_CHANNEL)
+            self.still_eligible[rows[pending]] = eligible[pop.applied_channel[rows[pending]], pending]
             stats.eligible_any += eligible_any.sum()
             stats.blocked_only_by_gap += (~eligible_any & if_filled.any(axis=0)).sum()
             candidates = np.flatnonzero(eligible_any & (pop.applied_channel[rows] == NO_CHANNEL))
@@ -253,16 +297,29 @@ class SettlementModel(mesa.Model):
                 continue
             in_context = rows[candidates] if whole else candidates
             chance = self._application_probability(rows[candidates], ctx, in_context, households)
-            applying = candidates[u[rows[candidates]] < chance]
+            services = self._services(period)
+            if services:
+                chance, trip_counts, home_trips = self._service_cost(
+                    index, rows[candidates], channel[candidates], chance, services, households
+                )
+            chosen = u[rows[candidates]] < chance
+            applying = candidates[chosen]
             self._apply(rows[applying], channel[applying], period)
             stats.eligible_not_applied -= len(applying)
+            stats.applied_by_channel += np.bincount(channel[applying], minlength=len(CHANNELS))
+            if services:
+                stats.service["trips"] += trip_counts[chosen].sum()
+                stats.service["home_trips"] += home_trips[chosen].sum()
 
     def admit(self) -> None:
         """Approve due applications; hold points rounds in their months."""
         pop = self.pop
-        due = (pop.status == MIGRANT) & (pop.decision_month == self.month) & (pop.applied_channel != POINTS)
-        due &= pop.applied_channel != NO_CHANNEL
+        # Without a capacity every application is decided in its decision month; applications held
+        # back by a capacity stay due (decision month passed) until decided.
+        due = (pop.status == MIGRANT) & (pop.decision_month != NO_MONTH) & (pop.decision_month <= self.month)
+        due &= (pop.applied_channel != POINTS) & (pop.applied_channel != NO_CHANNEL)
         rows = np.flatnonzero(due)
+        rows = self._serve_due(rows)
         self._settle(rows, pop.applied_channel[rows])
         month_of_year = self.month % 12 + 1
         for city_index, period in enumerate(self.periods):
@@ -338,6 +395,7 @@ class SettlementModel(mesa.Model):
         pop.permit_month[rows] = NO_MONTH
         pop.tenure[rows] = RENT
         pop.employed_months[rows] = 0
+        self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
         pop.applied_channel[rows] = NO_CHANNEL
         pop.decision_month[rows] = NO_MONTH
         for ledger in (pop.social_insurance, pop.back_paid, pop.tax):
@@ -353,6 +411,10 @@ class SettlementModel(mesa.Model):
         )
         pool = np.bincount(
             pop.city[(pop.status == MIGRANT) & (pop.applied_channel == POINTS)], minlength=len(self.city_ids)
+        )
+        pending = np.bincount(
+            pop.city[(pop.status == MIGRANT) & (pop.applied_channel != POINTS) & (pop.applied_channel != NO_CHANNEL)],
+            minlength=len(self.city_ids),
         )
         for index, city in enumerate(self.city_ids):
             stats = self._month_stats[index]
@@ -371,10 +433,119 @@ class SettlementModel(mesa.Model):
                 "blocked_only_by_gap": stats.blocked_only_by_gap * w,
                 "points_pool": pool[index] * w,
                 "formal_share": formal[index] / migrants[index] if migrants[index] else 0.0,
+                **self._service_row(index, pending[index]),
             }
             self.datacollector.add_table_row("monthly", row)
 
     # ---------------------------------------------------------------------------- internals
+
+    def _service_row(self, index: int, pending: int) -> dict[str, float]:
+        stats, w = self._month_stats[index], self.scale
+        if stats.waits:
+            channels = np.concatenate([c for c, _ in stats.waits])
+            waits = np.concatenate([m for _, m in stats.waits]).astype(np.float64)
+        else:
+            channels, waits = np.zeros(0, np.int8), np.zeros(0)
+        row: dict[str, float] = {f"applied_{c}": stats.applied_by_channel[i] * w for i, c in enumerate(CHANNELS)}
+        row["wait_mean_months"], row["wait_p90_months"] = _mean_p90(waits)
+        for i, c in enumerate(CHANNELS):
+            row[f"wait_mean_months_{c}"], row[f"wait_p90_months_{c}"] = _mean_p90(waits[channels == i])
+        row["pending"] = pending * w
+        row["queue"] = stats.queue_by_channel.sum() * w
+        row |= {f"queue_{c}": stats.queue_by_channel[i] * w for i, c in enumerate(CHANNELS)}
+        row |= {k: v * w for k, v in stats.service.items()}
+        row["eligible_not_applied_share"] = (
+            stats.eligible_not_applied / stats.eligible_any if stats.eligible_any else 0.0
+        )
+        return row
+
+    def _services(self, period: RulePeriod) -> dict[int, tuple[Channel, Service]]:
+        """Channel index → (channel, effective service) for the channels in force that declare one."""
+        found = {}
+        for name, channel in period.channels():
+            service = effective_service(period.rules, channel)
+            if service is not None:
+                found[CHANNEL_INDEX[name]] = (channel, service)
+        return found
+
+    def _service_cost(
+        self,
+        city_index: int,
+        rows: np.ndarray,
+        channels: np.ndarray,
+        chance: np.ndarray,
+        services: dict[int, tuple[Channel, Service]],
+        households: Households,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The application probability times ``exp(-cost)``, with each candidate's trips and trip home."""
+        pop, costs = self.pop, self.scenario.behaviour.service_cost
+        papers_u = self.streams.uniform("papers", self.month, pop.size)
+        multiplier = np.ones(len(rows))
+        trip_counts = np.zeros(len(rows), np.int16)
+        home = np.zeros(len(rows), bool)
+        for index, (_, service) in services.items():
+            these = channels == index
+            if not these.any():
+                continue
+            chosen = rows[these]
+            counts = trips(service, papers_u[chosen] < costs.missing_papers_share)
+            far = is_far(pop.origin_province[chosen], self.city_province[city_index], costs.near_province_distance)
+            children = households.minors[pop.household[chosen]] > 0
+            cost = service_cost(service, costs, counts, far, children, pop.employment[chosen] == FORMAL)
+            multiplier[these] = np.exp(-cost)
+            trip_counts[these] = counts
+            home[these] = needs_home_trip(service)
+        return chance * multiplier, trip_counts, home
+
+    def _serve_due(self, rows: np.ndarray) -> np.ndarray:
+        """Of the due applications ``rows``, those decided this month under the channels' services.
+
+        Under a declared service an application lapses when the person no longer qualifies for the
+        channel, and a channel's capacity decides the earliest applications first (FIFO by
+        application month, then slot); the rest wait for the next month.
+        """
+        pop = self.pop
+        if not len(rows):
+            return rows
+        keep = np.ones(len(rows), bool)
+        capacity_u = None
+        for city, period in enumerate(self.periods):
+            if period is None:
+                continue
+            stats = self._month_stats[city]
+            for index, (_, service) in self._services(period).items():
+                if index == POINTS:
+                    continue
+                these = np.flatnonzero((pop.city[rows] == city) & (pop.applied_channel[rows] == index))
+                if not len(these):
+                    continue
+                qualifies = self.still_eligible[rows[these]]
+                keep[these[~qualifies]] = False
+                lapsing = rows[these[~qualifies]]
+                self._lapse(lapsing)
+                pop.applied_channel[lapsing] = NO_CHANNEL
+                pop.decision_month[lapsing] = NO_MONTH
+                these = these[qualifies]
+                if service.capacity_per_month is None or not len(these):
+                    continue
+                if capacity_u is None:
+                    size = len(self.city_ids) * len(CHANNELS)
+                    capacity_u = self.streams.uniform("service_capacity", self.month, size)
+                capacity = unbiased_round(
+                    service.capacity_per_month / self.scale, float(capacity_u[city * len(CHANNELS) + index])
+                )
+                order = np.lexsort((rows[these], pop.applied_month[rows[these]]))
+                waiting = these[order[capacity:]]
+                keep[waiting] = False
+                stats.queue_by_channel[index] += len(waiting)
+        return rows[keep]
+
+    def _lapse(self, rows: np.ndarray) -> None:
+        """Count pending applications that lapse (the caller clears them)."""
+        if len(rows):
+            counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
+            for index, stats in enumerate(self._month_stats):
+                stats.service["lapsed"] += counts[index]
 
     def _eligibility(self, period: RulePeriod, ctx: RuleContext) -> tuple[np.ndarray, np.ndarray]:
         """Return (channels × rows) eligibility now and had all gaps been paid (points: preconditions)."""
@@ -406,9 +577,20 @@ class SettlementModel(mesa.Model):
         pop = self.pop
         pop.applied_month[rows] = self.month
         pop.applied_channel[rows] = channels
+        self.still_eligible[rows] = True  # they qualify this month: they just applied
         delay = np.zeros(len(rows), np.int32)
+        green_u = day_u = None
         for name, channel in period.channels():
-            delay[channels == CHANNEL_INDEX[name]] = channel.processing_months
+            these = channels == CHANNEL_INDEX[name]
+            service = effective_service(period.rules, channel)
+            if service is None or not these.any():
+                delay[these] = channel.processing_months
+                continue
+            if green_u is None:
+                green_u = self.streams.uniform("green_channel", self.month, pop.size)
+                day_u = self.streams.uniform("service_day", self.month, pop.size)
+            green = green_u[rows[these]] < service.green_channel_share
+            delay[these] = delay_months(processing_days(service, channel, green), day_u[rows[these]])
         pop.decision_month[rows] = np.where(channels == POINTS, NO_MONTH, self.month + delay)
         self._count_rows("applied", rows)
 
@@ -418,6 +600,10 @@ class SettlementModel(mesa.Model):
         if not len(rows):
             return
         channels = np.asarray(channels, np.int8)
+        waits = np.where(pop.applied_month[rows] >= 0, self.month - pop.applied_month[rows], 0)
+        for city in np.unique(pop.city[rows]):
+            these = pop.city[rows] == city
+            self._month_stats[city].waits.append((channels[these], waits[these]))
         pop.status[rows] = SETTLED
         pop.settled_month[rows] = self.month
         pop.settled_channel[rows] = channels
@@ -472,6 +658,7 @@ class SettlementModel(mesa.Model):
             households = Households(pop, self.month)
             ctx = RuleContext(pop, self.month, self.regions, rows=pool, households=households)
             meets = channel_eligible(channel, ctx) if channel.routes else ctx.age_years >= MINOR_AGE
+            self._lapse(pool[~meets])
             pop.applied_channel[pool[~meets]] = NO_CHANNEL
             pool = pool[meets]
             ctx = RuleContext(pop, self.month, self.regions, rows=pool, households=households)
@@ -542,6 +729,7 @@ class SettlementModel(mesa.Model):
 
     def _leave(self, rows_mask: np.ndarray, counter: str) -> None:
         pop = self.pop
+        self._lapse(np.flatnonzero(rows_mask & (pop.applied_channel != NO_CHANNEL)))
         pop.status[rows_mask] = LEFT
         pop.left_month[rows_mask] = self.month
         pop.applied_channel[rows_mask] = NO_CHANNEL
@@ -609,3 +797,10 @@ class SettlementModel(mesa.Model):
             "scale_persons_per_agent": self.scale,
             "run_seconds": round(seconds, 3),
         }
+
+
+def _mean_p90(values: np.ndarray) -> tuple[float, float]:
+    """Mean and 90th percentile of ``values`` (0, 0 when empty, as counts are: read with ``settled``)."""
+    if not len(values):
+        return 0.0, 0.0
+    return float(values.mean()), float(np.quantile(values, 0.9))

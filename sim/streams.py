@@ -24,6 +24,10 @@ DECISIONS = {
     "move_target": 12,
     "apply": 13,
     "quota": 14,
+    "papers": 15,
+    "green_channel": 16,
+    "service_day": 17,
+    "service_capacity": 18,
 }
 """Stable codes: renaming a decision must not change another decision's draws."""
 

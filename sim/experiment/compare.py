@@ -91,7 +91,9 @@ class Comparison:
 
         Rows: persons settled in all, as applicants and as dependants; by channel, by age band and
         education; the share aged 18–34; waiting time and months in the city; eligible but not
-        settled and blocked only by a contribution gap at the end; cut-off scores. Rows that are 0
+        settled and blocked only by a contribution gap at the end; then, to tell the effect of
+        service from that of eligibility, eligible person-months, eligible not applied at the end,
+        applications, trips, trips home, lapsed applications and the largest queue; cut-off scores. Rows that are 0
         (or missing) in both scenarios are left out.
         """
         variants = [s for s in self.levels["scenario"].unique() if s != self.baseline]
@@ -116,6 +118,16 @@ class Comparison:
             ("months_in_city", "total"),
             ("eligible_not_settled_at_end", "total"),
             ("blocked_only_by_gap_at_end", "total"),
+            # Service (issue 7) next to eligibility: with the rules fixed, a service reform moves
+            # applications, trips and waits while eligible person-months move only through who
+            # has already settled; a rules reform moves eligibility first.
+            ("eligible_person_months", "total"),
+            ("eligible_not_applied_at_end", "total"),
+            ("applied", "total"),
+            ("trips", "total"),
+            ("home_trips", "total"),
+            ("lapsed", "total"),
+            ("queue_max", "total"),
         ]
         rows = []
         for indicator, breakdown in wanted:

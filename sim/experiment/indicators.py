@@ -41,6 +41,11 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "blocked_only_by_gap_at_end": ("persons", "migrants in the last month blocked only by a contribution gap"),
     "migrants_at_end": ("persons", "migrants in the city in the last month"),
     "left": ("persons", "persons who left (returned home, moved on or died)"),
+    "trips": ("trips", "trips to a window made by applicants (declared services only)"),
+    "home_trips": ("trips", "trips to the origin province made by applicants (declared services only)"),
+    "lapsed": ("persons", "applications lapsed while waiting (left, moved or no longer eligible)"),
+    "queue_max": ("persons", "largest monthly queue of due applications held back by a capacity"),
+    "eligible_person_months": ("persons", "sum over months of migrants eligible by some channel (person-months)"),
     "cutoff": ("points", "cut-off score of points rounds (breakdown 'total': mean over rounds)"),
     "points_applicants": ("persons", "applicants ranked in points rounds"),
 }
@@ -183,14 +188,21 @@ def _monthly_indicators(monthly: pd.DataFrame, scopes: pd.MultiIndex) -> list[pd
     ].sum()
     last = per_month.groupby(level=["run", "city"]).tail(1).droplevel("month")
     totals = per_month.groupby(level=["run", "city"]).sum()
+    service = [c for c in ("trips", "home_trips", "lapsed") if c in monthly]
+    if service:
+        totals = totals.join(by_scope[service].sum().groupby(level=["run", "city"]).sum())
     columns = {
         "applied": totals["applied"],
+        **{name: totals[name] for name in service},
+        "eligible_person_months": totals["eligible_any"],
         "eligible_not_settled_at_end": last["eligible_any"],
         "eligible_not_applied_at_end": last["eligible_not_applied"],
         "blocked_only_by_gap_at_end": last["blocked_only_by_gap"],
         "migrants_at_end": last["migrants"],
         "left": totals["left"],
     }
+    if "queue" in monthly:
+        columns["queue_max"] = by_scope["queue"].sum().groupby(level=["run", "city"]).max()
     return [_rows(_complete(values, scopes, None, 0.0), name, "total") for name, values in columns.items()]
 
 

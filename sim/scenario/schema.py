@@ -199,6 +199,49 @@ class Conditions(StrictModel):
 Dependant = Literal["spouse", "minor_children"]
 
 
+class Service(StrictModel):
+    """How an application is served (最多跑一次, 绿色通道, 跨省通办, 容缺受理): trips, time, capacity.
+
+    Declared on a channel, or on a rule set as the default of every channel (the channel's keys
+    override the rule set's, key by key). No ``service`` anywhere is today's behaviour: applying
+    costs nothing and approval takes the channel's ``processing_months``. A declared service with
+    every key left out also costs nothing (no trips, online transfer, unlimited capacity).
+    """
+
+    trips_required: int = Field(default=0, ge=0, le=20, description="Trips to a window to apply (跑几次).")
+    processing_working_days: float | None = Field(
+        default=None,
+        ge=0,
+        le=22 * 36,
+        description="Working days from application to approval; null = the channel's processing_months.",
+    )
+    green_channel_share: float = Field(default=0.0, ge=0, le=1, description="Share of applications expedited.")
+    green_channel_working_days: float | None = Field(
+        default=None, ge=0, le=22 * 36, description="Working days by the green channel (绿色通道)."
+    )
+    transfer_online: bool = Field(
+        default=True,
+        description="Moving the hukou out of the origin province needs no trip there (跨省通办).",
+    )
+    appointment: bool = Field(default=False, description="Appointments by phone or online (预约办理).")
+    self_service: bool = Field(default=False, description="Self-service terminals (自助办理).")
+    all_hours: bool = Field(default=False, description="Applications accepted at any hour (24小时, 7x24).")
+    tolerant_acceptance: bool = Field(
+        default=False,
+        description="容缺受理: missing non-core papers are accepted and sent later, saving a trip.",
+    )
+    capacity_per_month: int | None = Field(
+        default=None, ge=0, description="Decisions per month, persons; null = unlimited. Excess waits FIFO."
+    )
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _green(self) -> Service:
+        if self.green_channel_share > 0 and self.green_channel_working_days is None:
+            raise ValueError("green_channel_share > 0 needs green_channel_working_days")
+        return self
+
+
 class Channel(StrictModel):
     """A settlement channel: any one of its routes suffices."""
 
@@ -210,6 +253,7 @@ class Channel(StrictModel):
         default=False,
         description="Settlers without own housing go to a collective household (集体户).",
     )
+    service: Service | None = Field(default=None, description="How applications are served; see Service.")
     source: str = ""
 
 
@@ -428,6 +472,7 @@ class RuleSet(StrictModel):
     residence_permit: ResidencePermit = Field(default_factory=ResidencePermit)
     back_payment: BackPayment = Field(default_factory=BackPayment)
     transition: Transition = Field(default_factory=Transition)
+    service: Service | None = Field(default=None, description="Default service of every channel.")
     assumptions: tuple[Assumption, ...] = ()
 
 
@@ -537,6 +582,32 @@ class Intention(StrictModel):
     application_rate: float = Field(ge=0, le=1, description="Monthly application probability at intention 1.")
 
 
+class ServiceCost(StrictModel):
+    """The cost of applying, as a multiplier ``exp(-cost)`` on the monthly application probability.
+
+    ``cost = person × (trip_cost × trips × convenience + home_trip_cost × far)`` where ``person`` is
+    ``1 + children_weight × has_children + formal_job_weight × in_formal_job``, ``convenience`` is
+    ``1`` less the discounts of the service's appointment, self-service and all-hours windows
+    (floored at 0), and ``far`` is ``far_multiplier`` when the origin province is more than
+    ``near_province_distance`` places from the city's province in :data:`sim.person.PROVINCES`
+    order (or the city declares no province), else 1. The home trip counts only when the transfer
+    is not online. All values are assumptions (no seed measures them); only the ordering matters.
+    """
+
+    trip_cost: float = Field(default=0.15, ge=0, le=10)
+    home_trip_cost: float = Field(default=0.4, ge=0, le=10)
+    far_multiplier: float = Field(default=2.0, ge=0, le=20)
+    near_province_distance: int = Field(default=2, ge=0, le=30)
+    children_weight: float = Field(default=0.25, ge=0, le=10)
+    formal_job_weight: float = Field(default=0.25, ge=0, le=10)
+    appointment_discount: float = Field(default=0.15, ge=0, le=1)
+    self_service_discount: float = Field(default=0.1, ge=0, le=1)
+    all_hours_discount: float = Field(default=0.15, ge=0, le=1)
+    missing_papers_share: float = Field(
+        default=0.2, ge=0, le=1, description="Applicants whose papers are incomplete: one extra trip."
+    )
+
+
 class BehaviourSpec(StrictModel):
     """Behavioural parameters (monthly rates in [0, 1]); ``sources`` cites each block."""
 
@@ -552,6 +623,10 @@ class BehaviourSpec(StrictModel):
     annual_mortality_rate: float = Field(ge=0, le=0.2)
     retirement_age_male: int = Field(ge=40, le=80)
     retirement_age_female: int = Field(ge=40, le=80)
+    service_cost: ServiceCost = Field(
+        default_factory=ServiceCost,
+        description="Cost of applying under a declared service; no effect where none is declared.",
+    )
     sources: dict[str, str] = Field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()
 
@@ -562,9 +637,19 @@ class City(StrictModel):
     name: Title
     migrants: int = Field(ge=0, description="Migrant persons in the city at the start.")
     inflow_per_month: float = Field(default=0, ge=0, description="New migrant persons per month.")
+    province: str | None = Field(default=None, description="The city's province (for the distance of a trip home).")
     rules: tuple[RuleSet, ...] = Field(min_length=1)
     source: str | tuple[str, ...] = ""
     assumptions: tuple[Assumption, ...] = ()
+
+    @field_validator("province")
+    @classmethod
+    def _province(cls, province: str | None) -> str | None:
+        from sim.person import PROVINCES  # sim.person imports this module
+
+        if province is not None and province not in PROVINCES:
+            raise ValueError(f"unknown province {province!r}; expected one of {list(PROVINCES)}")
+        return province
 
 
 class Scenario(StrictModel):
