@@ -291,7 +291,10 @@ class SettlementModel(mesa.Model):
             self.still_eligible[rows[pending]] = eligible[pop.applied_channel[rows[pending]], pending]
             stats.eligible_any += eligible_any.sum()
             stats.blocked_only_by_gap += (~eligible_any & if_filled.any(axis=0)).sum()
-            candidates = np.flatnonzero(eligible_any & (pop.applied_channel[rows] == NO_CHANNEL))
+            # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
+            waiting = pop.applied_channel[rows]
+            free = (waiting == NO_CHANNEL) | ((waiting == POINTS) & (channel != POINTS))
+            candidates = np.flatnonzero(eligible_any & free)
             stats.eligible_not_applied += len(candidates)
             if not len(candidates):
                 continue
