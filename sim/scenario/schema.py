@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -24,7 +24,7 @@ from pydantic import (
 
 from sim.months import month_label, parse_date, parse_month
 
-EDUCATION_LEVELS = (
+Education = Literal[
     "none",
     "primary",
     "junior_secondary",
@@ -32,17 +32,13 @@ EDUCATION_LEVELS = (
     "college",
     "bachelor",
     "postgraduate",
-)
+]
+Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
+
+EDUCATION_LEVELS: tuple[str, ...] = get_args(Education)
 """Ordered education levels; ``senior_secondary`` includes secondary vocational and technical schools."""
 
-SKILL_LEVELS = (
-    "none",
-    "junior",
-    "intermediate",
-    "senior",
-    "technician",
-    "senior_technician",
-)
+SKILL_LEVELS: tuple[str, ...] = get_args(Skill)
 """Ordered vocational skill (职业资格) levels."""
 
 CHANNELS = (
@@ -57,16 +53,6 @@ CHANNELS = (
 )
 """Settlement channels, in the order they are tried when a person qualifies for several."""
 
-Education = Literal[
-    "none",
-    "primary",
-    "junior_secondary",
-    "senior_secondary",
-    "college",
-    "bachelor",
-    "postgraduate",
-]
-Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
 
 MonthIndex = Annotated[int, BeforeValidator(parse_month), PlainSerializer(month_label, return_type=str)]
 """A month given as ``YYYY-MM`` or a date; stored as an integer month index, written back as ``YYYY-MM``."""
