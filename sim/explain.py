@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.errors import Problem, ScenarioError
 from sim.months import month_label, parse_month
-from sim.person import PersonRecord, load_person, person_population, region_index, unknown_city_problem
+from sim.person import PersonRecord, load_person, person_population, unknown_city_problem
 from sim.population import CHILD, HEAD, MIGRANT, PARENT, SETTLED, SPOUSE, Population
 from sim.rules.channels import JOIN_ROLES, Check, channel_eligible, evaluate_route
 from sim.rules.context import RuleContext
@@ -40,6 +40,7 @@ from sim.scenario.schema import (
     Scenario,
 )
 from sim.scenario.timeline import RulePeriod, count_from_start
+from sim.synthesis import region_index
 
 OK, FAIL = "✓", "✗"
 ROLE_NAMES = {HEAD: "head", SPOUSE: "spouse", CHILD: "child", PARENT: "parent"}

@@ -422,11 +422,6 @@ def _cross_checks(record: PersonRecord) -> list[Problem]:
 # ------------------------------------------------------------------------------------- population
 
 
-def region_index(scenario: Scenario) -> dict[str, int]:
-    """Region name → index into ``Population.region_paid``, in the scenario's order (as synthesis does)."""
-    return {name: i for i, name in enumerate(scenario.regions)}
-
-
 def person_population(record: PersonRecord, scenario: Scenario, city: str, month: int) -> tuple[Population, int]:
     """Build the person's household as a population, with histories up to ``month`` (exclusive).
 

@@ -128,19 +128,6 @@ class Population:
                 values[f.name] = value[:n]
         return Population(**values)  # type: ignore[arg-type]
 
-    def take(self, rows: np.ndarray) -> Population:
-        """A copy restricted to ``rows`` (for inspection and explanation)."""
-        values = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, BitLedger):
-                values[f.name] = value.take(rows)
-            elif isinstance(value, list):
-                values[f.name] = [ledger.take(rows) for ledger in value]
-            else:
-                values[f.name] = value[rows]
-        return Population(**values)
-
 
 def _arrays(value: object) -> list[np.ndarray]:
     if isinstance(value, BitLedger):

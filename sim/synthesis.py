@@ -97,7 +97,7 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     parts.sort(key=lambda part: part[:2])
     columns = _concatenate([part for _, _, part in parts])
     n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
-    regions = {name: i for i, name in enumerate(scenario.regions)}
+    regions = region_index(scenario)
     city_ids = list(scenario.cities)
     region_cities = [np.array([city_ids.index(c) for c in members], np.int8) for members in scenario.regions.values()]
     pop = _population(columns, len(regions))
@@ -108,6 +108,11 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
         ledger.lo[inside], ledger.hi[inside] = pop.social_insurance.lo[inside], pop.social_insurance.hi[inside]
         ledger.lifetime[inside] = pop.social_insurance.lifetime[inside]
     return Synthesis(pop, scale, n_households, regions)
+
+
+def region_index(scenario: Scenario) -> dict[str, int]:
+    """Region name → index into ``Population.region_paid``, in the scenario's order."""
+    return {name: i for i, name in enumerate(scenario.regions)}
 
 
 def _households(
