@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ def calibrate(
     cite: str = "",
     progress: bool = True,
     rng: int = 0,
+    command: str = "",
 ) -> Calibration:
     """Fit, estimate intervals, score with fresh seeds, write the reports and the calibrated scenario."""
     started = time.time()
@@ -162,6 +164,7 @@ def calibrate(
             summary=summary,
         )
     info: dict[str, Any] = {
+        "command": command,
         "targets": _rel(targets.path),
         "params": params,
         "loss": best_loss,
@@ -257,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 scenario_out=False if args.no_save else args.scenario_out,
                 cite=args.cite,
                 progress=not args.quiet,
+                command=shlex.join(["python", "-m", "calibration", *(sys.argv[1:] if argv is None else argv)]),
             )
             print(result.markdown)
             for name, path in result.files.items():

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from calibration.fit import save_scenario
@@ -102,6 +104,9 @@ def test_fit_command_writes_the_scorecard_at_its_own_size(tmp_path, capsys):
     card = pd.read_csv(out / "scorecard.csv")
     assert set(card["target"]) == {"settled", "formal", "growth"}
     assert "scorecard_md" in capsys.readouterr().out
+    assert json.loads((out / "fit.json").read_text(encoding="utf-8"))["command"].startswith(
+        f"python -m calibration fit {targets} --out {out}"
+    )
 
 
 def test_publish_copies_the_reports_not_the_store(tmp_path):
