@@ -91,8 +91,13 @@ def calibrate(
     progress: bool = True,
     rng: int = 0,
     command: str = "",
+    publish_to: str | Path | None = None,
 ) -> Calibration:
-    """Fit, estimate intervals, score with fresh seeds, write the reports and the calibrated scenario."""
+    """Fit, estimate intervals, score with fresh seeds, write the reports and the calibrated scenario.
+
+    With ``publish_to`` (a results root such as :data:`RESULTS_DIR`) the reports are also copied to
+    ``publish_to/<targets id>/`` and the calibrated scenario cites that copy.
+    """
     started = time.time()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -146,7 +151,8 @@ def calibrate(
         path = Path(scenario_out) if scenario_out else CALIBRATED_DIR / f"{stem}-calibrated.yaml"
         from sim.scenario import load_scenario
 
-        base_id = load_scenario(targets.scenario_path()).id
+        fitted = load_scenario(targets.scenario_path())
+        cited = Path(publish_to) / targets.id / md.name if publish_to else md
         summary = "\n".join(
             [
                 f"{r.target}: observed {r.observed:g}, model {r.fitted:.4g} ({'pass' if r.passed else 'FAIL'})"
@@ -156,11 +162,12 @@ def calibrate(
         files["scenario"] = save_scenario(
             path,
             base=targets.scenario_path(),
-            base_id=base_id,
+            base_id=fitted.id,
+            base_title=(fitted.title.zh, fitted.title.en),
             overrides=evaluator.overrides(params),
             intervals=intervals[intervals["method"] == "laplace"],
             targets_path=_rel(targets.path),
-            scorecard_path=_rel(md) + (f"; {cite}" if cite else ""),
+            scorecard_path=_rel(cited) + (f"; {cite}" if cite else ""),
             summary=summary,
         )
     info: dict[str, Any] = {
@@ -179,13 +186,9 @@ def calibrate(
     }
     (out / "fit.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     files["fit"] = out / "fit.json"
+    if publish_to:
+        files |= {f"published {p.name}": p for p in publish(out, targets.id, publish_to)}
     return Calibration(params, best_loss, intervals, warnings, card, markdown, history, files)
-
-
-def _publish(args: argparse.Namespace, targets_id: str) -> None:
-    if args.publish:
-        for path in publish(args.out, targets_id):
-            print(f"published: {_rel(path)}")
 
 
 def _rel(path: Any) -> str:
@@ -261,11 +264,11 @@ def main(argv: list[str] | None = None) -> int:
                 cite=args.cite,
                 progress=not args.quiet,
                 command=shlex.join(["python", "-m", "calibration", *(sys.argv[1:] if argv is None else argv)]),
+                publish_to=RESULTS_DIR if args.publish else None,
             )
             print(result.markdown)
             for name, path in result.files.items():
                 print(f"{name}: {_rel(path)}")
-            _publish(args, targets.id)
             return 0
         from calibration import sensitivity
 
@@ -282,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         csv, png = sensitivity.write(args.out, indices, f"Morris: {targets.id}")
         print(indices.pivot(index="parameter", columns="target", values="mu_star_scaled").round(2).to_string())
         print(f"sensitivity: {_rel(csv)}, {_rel(png)}")
-        _publish(args, targets.id)
+        if args.publish:
+            for path in publish(args.out, targets.id):
+                print(f"published: {_rel(path)}")
         return 0
     except SimError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -232,6 +232,7 @@ def save_scenario(
     *,
     base: str,
     base_id: str,
+    base_title: tuple[str, str] | None = None,
     overrides: dict[str, Any],
     intervals: pd.DataFrame,
     targets_path: str,
@@ -246,6 +247,8 @@ def save_scenario(
         The new scenario file (e.g. ``scenarios/calibrated/ningbo-2019-reform-calibrated.yaml``).
     base : str
         The fitted scenario file; ``extends`` is written relative to ``path``.
+    base_id, base_title : str, (zh, en)
+        The fitted scenario's id and title, from which the new ones are made.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -256,9 +259,10 @@ def save_scenario(
         extends = os.path.relpath(base_path.with_suffix(""), path.parent.resolve())
     else:
         extends = base
+    zh, en = base_title or (base_id, base_id)
     body = {
         "id": f"{base_id}-calibrated",
-        "title": {"zh": f"{base_id}（校准）", "en": f"{base_id}, calibrated"},
+        "title": {"zh": f"{zh}（校准）", "en": f"{en}, calibrated"},
         "extends": extends,
         "source": f"calibration fit of {targets_path}; scorecard: {scorecard_path}",
         **nested(overrides),

@@ -76,6 +76,7 @@ def test_calibrated_scenario_extends_and_loads(tmp_path):
         tmp_path / "calibrated" / "x-calibrated.yaml",
         base=str(REFORM),
         base_id="ningbo-2019-reform",
+        base_title=("宁波2019户口新政", "Ningbo 2019 reform"),
         overrides={"cities.ningbo.migrants": 2000000, "behaviour.intention.application_rate": 0.03},
         intervals=intervals,
         targets_path="t.yaml",
@@ -83,6 +84,7 @@ def test_calibrated_scenario_extends_and_loads(tmp_path):
         summary="settled: pass",
     )
     scenario = load_scenario(path)
+    assert (scenario.title.zh, scenario.title.en) == ("宁波2019户口新政（校准）", "Ningbo 2019 reform, calibrated")
     assert scenario.cities["ningbo"].migrants == 2000000
     assert scenario.behaviour.intention.application_rate == 0.03
     assert len(scenario.cities["ningbo"].rules) == len(load_scenario(REFORM).cities["ningbo"].rules)
