@@ -41,6 +41,7 @@ from sim.population import (
     LEFT,
     MIGRANT,
     MINOR_AGE,
+    MONTH_DTYPE,
     NO_CHANNEL,
     NO_MONTH,
     OWN,
@@ -174,7 +175,7 @@ class SettlementModel(mesa.Model):
         ]
         self.month = scenario.start
         self.periods: list[RulePeriod | None] = [None] * len(self.city_ids)
-        self.grandfather_until = np.full(self.population.size, NO_MONTH, np.int32)
+        self.grandfather_until = np.full(self.population.size, NO_MONTH, MONTH_DTYPE)
         self.grandfather_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
         self.initial_agents = int((self.population.status == MIGRANT).sum())
         behaviour = scenario.behaviour
@@ -770,14 +771,14 @@ class SettlementModel(mesa.Model):
                 "month": month_labels(pop.settled_month[rows]),
                 "channel": np.array(CHANNELS, dtype=object)[pop.settled_channel[rows]],
                 "is_dependant": pop.is_dependant[rows],
-                "age": (pop.settled_month[rows] - pop.birth_month[rows]) // 12,
+                "age": ((pop.settled_month[rows] - pop.birth_month[rows]) // 12).astype(np.int32),
                 "is_male": pop.is_male[rows],
                 "education": np.array(EDUCATION_LEVELS, dtype=object)[pop.education[rows]],
                 "social_insurance_months": pop.social_insurance.lifetime[rows],
-                "months_in_city": pop.settled_month[rows] - pop.city_since[rows],
+                "months_in_city": (pop.settled_month[rows] - pop.city_since[rows]).astype(np.int32),
                 "wait_months": np.where(
                     pop.applied_month[rows] >= 0, pop.settled_month[rows] - pop.applied_month[rows], 0
-                ),
+                ).astype(np.int32),
                 "persons": self.scale,
             }
         )

@@ -26,6 +26,7 @@ from sim.population import (
     INACTIVE,
     INFORMAL,
     MIGRANT,
+    MONTH_DTYPE,
     NO_MONTH,
     OWN,
     PARENT,
@@ -169,7 +170,7 @@ def _households(
     education = np.where(role == CHILD, 0, education).astype(np.int8)
     skill = _categorical(rng, spec.skill_shares, SKILL_INDEX, rows)
     skill = np.where(np.isin(role, (CHILD, PARENT)), 0, skill).astype(np.int8)
-    graduated = np.full(rows, NO_MONTH, np.int32)
+    graduated = np.full(rows, NO_MONTH, MONTH_DTYPE)
     for level, grad_age in GRADUATION_AGE.items():
         has = education == EDUCATION_INDEX[level]
         graduated[has] = np.minimum(birth[has] + grad_age * 12 + 6, month - 1)
@@ -180,11 +181,11 @@ def _households(
     employment = np.where(working, employment, UNEMPLOYED).astype(np.int8)
     since = np.maximum(city_since[head], birth) if initial else np.full(rows, arrival, np.int32)
     months_in_city = (month - since).astype(np.int32)
-    permit = np.full(rows, NO_MONTH, np.int32)
+    permit = np.full(rows, NO_MONTH, MONTH_DTYPE)
     if initial:
         waited = rng.exponential(PERMIT_TAKE_UP_DELAY_MONTHS, rows)
         got = since + 6 + np.floor(waited).astype(np.int32)
-        permit = np.where(got < month, got, NO_MONTH).astype(np.int32)
+        permit = np.where(got < month, got, NO_MONTH).astype(MONTH_DTYPE)
     community_since = since.copy()
     if initial:
         moved = month - np.floor(rng.exponential(84.0, n)).astype(np.int32)
@@ -197,7 +198,7 @@ def _households(
         "city": np.full(rows, city, np.int8),
         "local_household": head,
         "role": role,
-        "birth_month": birth.astype(np.int32),
+        "birth_month": birth.astype(MONTH_DTYPE),
         "is_male": is_male,
         "education": education,
         "skill": skill,
@@ -207,10 +208,10 @@ def _households(
         "origin_province": rng.integers(0, PROVINCES, n).astype(np.int8)[head],
         "employment": employment,
         "has_business": (role == HEAD) & (rng.random(rows) < spec.business_owner_share),
-        "arrival_month": np.full(rows, month if initial else arrival, np.int32),
-        "city_since": since.astype(np.int32),
+        "arrival_month": np.full(rows, month if initial else arrival, MONTH_DTYPE),
+        "city_since": since.astype(MONTH_DTYPE),
         "permit_month": permit,
-        "community_since": community_since.astype(np.int32),
+        "community_since": community_since.astype(MONTH_DTYPE),
         "tenure": np.where(owns, OWN, RENT).astype(np.int8),
         "owns_commercial": ((rng.random(n) < spec.commercial_property_share)[head]) & (role == HEAD),
         "floor_area_m2": area.astype(np.float32),
