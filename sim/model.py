@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim import __version__
-from sim.behaviour import application_probability, employment_transitions, intention_logit, service_cost
-from sim.ledger import advance_all, popcount, shift_all, window_masks_per_row
+from sim import __version__, phases
+from sim.behaviour import application_probability, intention_logit, service_cost, transition_table
 from sim.months import month_label, month_labels
 from sim.person import PROVINCE_INDEX
 from sim.population import (
@@ -45,7 +44,6 @@ from sim.population import (
     NO_CHANNEL,
     NO_MONTH,
     OWN,
-    PARENT,
     RENT,
     SETTLED,
     SPOUSE,
@@ -56,6 +54,7 @@ from sim.results import RunResult
 from sim.rules.admission import decide_round
 from sim.rules.channels import channel_eligible, channel_verdicts
 from sim.rules.context import Households, RuleContext
+from sim.rules.kernel import compile_period, verdict_bits
 from sim.rules.points import item_points, score
 from sim.rules.service import delay_months, effective_service, is_far, needs_home_trip, processing_days, trips
 from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario, Service
@@ -65,6 +64,8 @@ from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
 
 CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
+BYTE_BITS = (np.arange(256)[:, None] >> np.arange(len(CHANNELS))) & 1
+"""Bit ``c`` of each byte value: turns a histogram of verdict bytes into counts per channel."""
 COUNTERS = ("arrived", "left", "died", "applied", "settled", "dependants_settled")
 MONTHLY_COLUMNS = [
     "scenario",
@@ -267,31 +268,23 @@ class SettlementModel(mesa.Model):
             rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == index))
             if not len(rows):
                 continue
-            # Gathering most rows costs more than evaluating all of them and keeping some.
-            whole = len(rows) > pop.size // 2
-            ctx = RuleContext(pop, self.month, self.regions, rows=None if whole else rows, households=households)
-            eligible, if_filled = self._eligibility(period, ctx)
-            if whole:
-                eligible, if_filled = eligible[:, rows], if_filled[:, rows]
+            program = compile_period(period, self.month, self.regions)
+            eligible, if_filled = verdict_bits(program, pop, rows, self.month, households)
             stats = self._month_stats[index]
-            stats.eligible_by_channel += eligible.sum(axis=1)
+            stats.eligible_by_channel += np.bincount(eligible, minlength=256) @ BYTE_BITS
             grandfathered = np.flatnonzero(
                 (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
             )
-            eligible[self.grandfather_channel[rows[grandfathered]], grandfathered] = True
-            channel = np.full(len(rows), NO_CHANNEL, np.int8)
+            eligible[grandfathered] |= np.left_shift(1, self.grandfather_channel[rows[grandfathered]]).astype(np.uint8)
             # The first channel in CHANNELS order that admits a person is the one they apply to;
             # points only when no ordinary channel admits them.
-            for name, _ in reversed(list(period.channels())):
-                if CHANNEL_INDEX[name] != POINTS:
-                    channel[eligible[CHANNEL_INDEX[name]]] = CHANNEL_INDEX[name]
-            channel[(channel == NO_CHANNEL) & eligible[POINTS]] = POINTS
+            channel = program.first_channel[eligible]
             eligible_any = channel != NO_CHANNEL
             self.eligible_channel[rows] = channel
             pending = np.flatnonzero(pop.applied_channel[rows] != NO_CHANNEL)
-            self.still_eligible[rows[pending]] = eligible[pop.applied_channel[rows[pending]], pending]
+            self.still_eligible[rows[pending]] = (eligible[pending] >> pop.applied_channel[rows[pending]]) & 1
             stats.eligible_any += eligible_any.sum()
-            stats.blocked_only_by_gap += (~eligible_any & if_filled.any(axis=0)).sum()
+            stats.blocked_only_by_gap += (~eligible_any & (if_filled != 0)).sum()
             # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
             waiting = pop.applied_channel[rows]
             free = (waiting == NO_CHANNEL) | ((waiting == POINTS) & (channel != POINTS))
@@ -299,8 +292,7 @@ class SettlementModel(mesa.Model):
             stats.eligible_not_applied += len(candidates)
             if not len(candidates):
                 continue
-            in_context = rows[candidates] if whole else candidates
-            chance = self._application_probability(rows[candidates], ctx, in_context, households)
+            chance = self._application_probability(rows[candidates], households)
             services = self._services(period)
             if services:
                 chance, trip_counts, home_trips = self._service_cost(
@@ -339,22 +331,27 @@ class SettlementModel(mesa.Model):
     def work_and_contribute(self) -> None:
         """Employment transitions, then this month's social insurance, tax and back-payment."""
         pop, behaviour = self.pop, self.scenario.behaviour
-        age = pop.age_years(self.month)
-        present = pop.status == MIGRANT
-        retirement = self.retirement_age[: pop.size]
-        working = present & (pop.role != PARENT) & (age >= WORKING_AGE_MIN) & (age < retirement)
-        u = self.streams.uniform("employment", self.month, pop.size)
-        pop.employment[:] = employment_transitions(pop, working, u, behaviour.employment, self.month, age)
-        pop.employment[~working] = UNEMPLOYED
-        paid = working & (pop.employment == FORMAL)
-        employed = working & (pop.employment != UNEMPLOYED)
-        advance_all(pop.social_insurance, paid)
-        shift_all(pop.back_paid)
-        advance_all(pop.tax, employed & pop.has_business)
-        pop.employed_months += employed
-        for region, members in enumerate(self.region_members):
-            advance_all(pop.region_paid[region], paid & members[pop.city])
-        self._back_pay(paid)
+        to_formal, to_informal, to_unemployed = transition_table(behaviour.employment, self.month)
+        to_informal = to_formal + to_informal
+        thresholds = np.stack([to_formal, to_informal, to_informal + to_unemployed])
+        windows = np.array(
+            [p.rules.back_payment.window_months if p and p.rules.back_payment.allowed else 0 for p in self.periods]
+        )
+        back_u = (
+            self.streams.uniform("back_payment", self.month, pop.size) if windows.any() else np.zeros(0, np.float32)
+        )
+        phases.work_and_contribute(
+            pop,
+            self.month,
+            self.retirement_age[: pop.size],
+            WORKING_AGE_MIN,
+            self.streams.uniform("employment", self.month, pop.size),
+            thresholds,
+            np.array(self.region_members, bool).reshape(len(self.region_members), len(self.city_ids)),
+            back_u,
+            behaviour.back_payment_rate,
+            windows,
+        )
 
     def reside(self) -> None:
         """Residence permits, home purchases and moves within the city."""
@@ -563,18 +560,16 @@ class SettlementModel(mesa.Model):
                 eligible[index], if_filled[index] = channel_verdicts(channel, ctx)
         return eligible, if_filled
 
-    def _application_probability(
-        self, rows: np.ndarray, ctx: RuleContext, local: np.ndarray, households: Households
-    ) -> np.ndarray:
+    def _application_probability(self, rows: np.ndarray, households: Households) -> np.ndarray:
         pop = self.pop
         household = pop.household[rows]
         role = pop.role[rows]
         partner = ((role == HEAD) | (role == SPOUSE)) & (households.spouses[household] > 0)
         children = households.minors[household] > 0
         intention = self.scenario.behaviour.intention
-        logit = intention_logit(
-            pop, rows, intention, ctx.age_years[local], ctx.months_in_city[local], partner, children
-        )
+        age = ((self.month - pop.birth_month[rows]) // 12).astype(np.int16)
+        months_in_city = np.maximum(self.month - pop.city_since[rows], 0).astype(np.int16)
+        logit = intention_logit(pop, rows, intention, age, months_in_city, partner, children)
         return application_probability(logit, intention)
 
     def _apply(self, rows: np.ndarray, channels: np.ndarray, period: RulePeriod) -> None:
@@ -692,30 +687,6 @@ class SettlementModel(mesa.Model):
             }
         row["quota"] = float("nan") if quota is None else quota * self.scale
         self.datacollector.add_table_row("rounds", row)
-
-    def _back_pay(self, paying: np.ndarray) -> None:
-        """Persons paying again may back-pay (补缴) recent gaps, where the city allows it."""
-        pop = self.pop
-        windows = np.array(
-            [p.rules.back_payment.window_months if p and p.rules.back_payment.allowed else 0 for p in self.periods]
-        )
-        u = self.streams.uniform("back_payment", self.month, pop.size)
-        rows = np.flatnonzero(paying & (u < self.scenario.behaviour.back_payment_rate) & (windows[pop.city] > 0))
-        if not len(rows):
-            return
-        span = np.minimum(windows[pop.city[rows]], self.month + 1 - pop.city_since[rows])
-        lo_mask, hi_mask = window_masks_per_row(span)
-        gap_lo = lo_mask & ~pop.social_insurance.lo[rows]
-        gap_hi = hi_mask & ~pop.social_insurance.hi[rows]
-        has_gap = popcount(gap_lo, gap_hi) > 0
-        rows, gap_lo, gap_hi = rows[has_gap], gap_lo[has_gap], gap_hi[has_gap]
-        pop.social_insurance.mark_recent(rows, (gap_lo, gap_hi))
-        pop.back_paid.mark_recent(rows, (gap_lo, gap_hi))
-        for region, members in enumerate(self.region_members):
-            inside = rows[members[pop.city[rows]]]
-            pop.region_paid[region].mark_recent(
-                inside, (gap_lo[members[pop.city[rows]]], gap_hi[members[pop.city[rows]]])
-            )
 
     def _grandfather(self, city_index: int, previous: RulePeriod, months: int) -> None:
         pop = self.pop
