@@ -52,7 +52,7 @@ from sim.population import (
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
-from sim.rules.channels import channel_eligible, channel_verdicts
+from sim.rules.channels import channel_eligible
 from sim.rules.context import Households, RuleContext
 from sim.rules.kernel import compile_period, verdict_bits
 from sim.rules.points import item_points, score
@@ -66,6 +66,8 @@ CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
 BYTE_BITS = (np.arange(256)[:, None] >> np.arange(len(CHANNELS))) & 1
 """Bit ``c`` of each byte value: turns a histogram of verdict bytes into counts per channel."""
+LOWEST_BIT = np.array([(value & -value).bit_length() - 1 if value else 0 for value in range(256)], np.int8)
+"""Index of the lowest set bit of each byte value: the first channel, in CHANNELS order, of a byte of verdicts."""
 COUNTERS = ("arrived", "left", "died", "applied", "settled", "dependants_settled")
 MONTHLY_COLUMNS = [
     "scenario",
@@ -548,18 +550,6 @@ class SettlementModel(mesa.Model):
             for index, stats in enumerate(self._month_stats):
                 stats.service["lapsed"] += counts[index]
 
-    def _eligibility(self, period: RulePeriod, ctx: RuleContext) -> tuple[np.ndarray, np.ndarray]:
-        """Return (channels × rows) eligibility now and had all gaps been paid (points: preconditions)."""
-        eligible = np.zeros((len(CHANNELS), ctx.pop.size), bool)
-        if_filled = np.zeros((len(CHANNELS), ctx.pop.size), bool)
-        for name, channel in period.channels():
-            index = CHANNEL_INDEX[name]
-            if isinstance(channel, PointsChannel) and not channel.routes:
-                eligible[index] = if_filled[index] = ctx.age_years >= MINOR_AGE
-            else:
-                eligible[index], if_filled[index] = channel_verdicts(channel, ctx)
-        return eligible, if_filled
-
     def _application_probability(self, rows: np.ndarray, households: Households) -> np.ndarray:
         pop = self.pop
         household = pop.household[rows]
@@ -693,11 +683,12 @@ class SettlementModel(mesa.Model):
         rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index))
         if not len(rows):
             return
-        old, _ = self._eligibility(previous, RuleContext(pop, self.month, self.regions, rows=rows))
-        old[POINTS] = False
-        keep = old.any(axis=0)
+        program = compile_period(previous, self.month, self.regions)
+        old, _ = verdict_bits(program, pop, rows, self.month, Households(pop, self.month))
+        old &= np.uint8(0xFF ^ (1 << POINTS))
+        keep = old != 0
         self.grandfather_until[rows[keep]] = self.month + months
-        self.grandfather_channel[rows[keep]] = old.argmax(axis=0)[keep]
+        self.grandfather_channel[rows[keep]] = LOWEST_BIT[old[keep]]
 
     def _household_rows(self, heads: np.ndarray) -> np.ndarray:
         return household_any(self.pop.household, heads, self.n_households)[self.pop.household]
