@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -34,6 +35,28 @@ from sim.errors import SimError
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATED_DIR = ROOT / "scenarios" / "calibrated"
+RESULTS_DIR = ROOT / "calibration" / "results"
+"""Results of record, one directory per targets id: the reports the dashboard's calibration page shows."""
+REPORTS = ("scorecard.csv", "scorecard.md", "parameters.csv", "fit.json", "sensitivity.csv", "sensitivity.png")
+
+
+def publish(out: str | Path, targets_id: str, results: str | Path | None = None) -> list[Path]:
+    """Copy the reports found in ``out`` (not its run store) to ``results/<targets_id>/``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    target = Path(results or RESULTS_DIR) / targets_id
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in REPORTS:
+        source = Path(out) / name
+        if source.is_file():
+            (target / name).write_bytes(source.read_bytes())
+            written.append(target / name)
+    return written
 
 
 @dataclass
@@ -57,6 +80,7 @@ def calibrate(
     budget: int | None = None,
     seeds: int | None = None,
     scorecard_seeds: int | None = None,
+    scorecard_agents: int | None = None,
     abc: int | None = None,
     backend: str = "process",
     workers: int | None = None,
@@ -66,6 +90,7 @@ def calibrate(
     cite: str = "",
     progress: bool = True,
     rng: int = 0,
+    command: str = "",
 ) -> Calibration:
     """Fit, estimate intervals, score with fresh seeds, write the reports and the calibrated scenario."""
     started = time.time()
@@ -97,15 +122,19 @@ def calibrate(
         warnings += posterior.warnings
     intervals.to_csv(out / "parameters.csv", index=False)
     files["parameters"] = out / "parameters.csv"
+    card_agents = scorecard_agents or settings.scorecard_agents or agents
     evaluator.say(f"scorecard: fitted parameters × {len(card_seeds)} fresh seeds")
+    evaluator.agents = card_agents  # the fit is done: from here on runs are the scorecard's
     values = evaluator.values([params], card_seeds)
     card = scorecard(values, targets)
     size = f"{agents or targets.run.agents or 'scenario default'} agents, {targets.run.months or 'all'} months"
+    card_size = f"{card_agents or targets.run.agents or 'scenario default'} agents"
     notes = [
         f"targets file: `{_rel(targets.path)}`; scenario: `{_rel(targets.scenario_path())}`",
         f"fit: differential evolution + compass polish, {len(history)} vectors × {len(fit_seeds)} seeds "
         f"(common random numbers), loss {best_loss:.4g}; {size}",
-        f"scorecard: {len(card_seeds)} fresh seeds ({card_seeds[0]}–{card_seeds[-1]}); fitted = mean, band = 5%–95%",
+        f"scorecard: {len(card_seeds)} fresh seeds ({card_seeds[0]}–{card_seeds[-1]}) at {card_size}; "
+        "fitted = mean, band = 5%–95%",
         f"passed: {int(card['passed'].sum())}/{len(card)} "
         f"(fit targets {int(card.loc[card.role == 'fit', 'passed'].sum())}/{int((card.role == 'fit').sum())})",
     ]
@@ -135,6 +164,7 @@ def calibrate(
             summary=summary,
         )
     info: dict[str, Any] = {
+        "command": command,
         "targets": _rel(targets.path),
         "params": params,
         "loss": best_loss,
@@ -150,6 +180,12 @@ def calibrate(
     (out / "fit.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     files["fit"] = out / "fit.json"
     return Calibration(params, best_loss, intervals, warnings, card, markdown, history, files)
+
+
+def _publish(args: argparse.Namespace, targets_id: str) -> None:
+    if args.publish:
+        for path in publish(args.out, targets_id):
+            print(f"published: {_rel(path)}")
 
 
 def _rel(path: Any) -> str:
@@ -181,11 +217,18 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.choices["fit"]
     fit.add_argument("--budget", type=int, help="parameter vectors for differential evolution")
     fit.add_argument("--scorecard-seeds", type=int, help="fresh seeds for the scorecard (10 by default)")
+    fit.add_argument("--scorecard-agents", type=int, help="agents per scorecard run (default: the fit's)")
     fit.add_argument("--abc", type=int, help="ABC rejection with this many prior draws (0: off)")
     fit.add_argument("--holdout", default="", help="comma-separated targets to hold out of the fit")
     fit.add_argument("--scenario-out", help="where to write the calibrated scenario")
     fit.add_argument("--no-save", action="store_true", help="do not write a calibrated scenario")
     fit.add_argument("--cite", default="", help="text appended to the calibrated scenario's source")
+    for name in ("fit", "sensitivity"):
+        sub.choices[name].add_argument(
+            "--publish",
+            action="store_true",
+            help="also copy the reports to calibration/results/<targets id>/ (shown by the dashboard)",
+        )
     sens = sub.choices["sensitivity"]
     sens.add_argument("--trajectories", type=int, default=10)
     return parser
@@ -208,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 budget=args.budget,
                 seeds=args.seeds,
                 scorecard_seeds=args.scorecard_seeds,
+                scorecard_agents=args.scorecard_agents,
                 abc=args.abc,
                 backend=args.backend,
                 workers=args.workers,
@@ -216,10 +260,12 @@ def main(argv: list[str] | None = None) -> int:
                 scenario_out=False if args.no_save else args.scenario_out,
                 cite=args.cite,
                 progress=not args.quiet,
+                command=shlex.join(["python", "-m", "calibration", *(sys.argv[1:] if argv is None else argv)]),
             )
             print(result.markdown)
             for name, path in result.files.items():
                 print(f"{name}: {_rel(path)}")
+            _publish(args, targets.id)
             return 0
         from calibration import sensitivity
 
@@ -236,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         csv, png = sensitivity.write(args.out, indices, f"Morris: {targets.id}")
         print(indices.pivot(index="parameter", columns="target", values="mu_star_scaled").round(2).to_string())
         print(f"sensitivity: {_rel(csv)}, {_rel(png)}")
+        _publish(args, targets.id)
         return 0
     except SimError as err:
         print(f"error: {err}", file=sys.stderr)

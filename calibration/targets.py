@@ -203,6 +203,9 @@ class FitSettings(_Strict):
     seeds: int = Field(3, gt=0)
     budget: int = Field(160, gt=0)
     scorecard_seeds: int = Field(10, gt=0)
+    scorecard_agents: int | None = Field(
+        None, gt=0, description="Agents per scorecard run (default: the fit's); more narrows the band."
+    )
     scorecard_seed_base: int = Field(1000, ge=0)
     abc_draws: int = Field(0, ge=0)
     abc_accept: float = Field(0.1, gt=0, le=1)

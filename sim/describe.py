@@ -397,6 +397,9 @@ def _period_lines(
         lines.append(
             f"- {lab.phrase('label_value', label=lab.get('fields', 'transition'), value=_transition(delta, lab))}"
         )
+    if delta.publicity is not None:
+        told = lab.phrase("publicity", share=f"{delta.publicity.informed_share:.0%}")
+        lines.append(f"- {lab.phrase('label_value', label=lab.get('fields', 'publicity'), value=told)}")
     for name, channel in period.channels():
         before = getattr(old.channels, name) if old else None
         mark = ""

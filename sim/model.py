@@ -5,6 +5,7 @@ month's own contributions are recorded after its applications):
 
 1. ``take_rules``: the rule sets in force this month, per city (transitions applied).
 2. ``demography``: arrivals take their slots; a little mortality.
+   ``inform``: migrants who do not know the rules in force may learn them (``awareness``).
 3. ``assess_and_apply``: eligibility by channel for each city's migrants; eligible persons
    apply with a probability from their settlement intention.
 4. ``admit``: ordinary channels approve after their processing delay; points rounds rank
@@ -33,6 +34,7 @@ from sim.months import month_label, month_labels
 from sim.person import PROVINCE_INDEX
 from sim.population import (
     CHILD,
+    COLLEGE,
     EDUCATION_LEVELS,
     FORMAL,
     HEAD,
@@ -81,6 +83,7 @@ MONTHLY_COLUMNS = [
     "eligible_any",
     *(f"eligible_{c}" for c in CHANNELS),
     "eligible_not_applied",
+    "eligible_unaware",
     "blocked_only_by_gap",
     "points_pool",
     "formal_share",
@@ -131,6 +134,7 @@ class _CityMonth:
     settled_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
     eligible_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
     eligible_any: float = 0.0
+    eligible_unaware: float = 0.0
     eligible_not_applied: float = 0.0
     blocked_only_by_gap: float = 0.0
     applied_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
@@ -192,7 +196,11 @@ class SettlementModel(mesa.Model):
         self.still_eligible = np.zeros(self.population.size, bool)
         """Whether a pending applicant still qualifies for the channel applied to (this month)."""
         self.eligible_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
-        """The channel each migrant qualifies for first this month (NO_CHANNEL: none)."""
+        """The channel each migrant qualifies for first this month under the rules in force (NO_CHANNEL: none)."""
+        self.known_period = np.full(self.population.size, -1, np.int16)
+        """Index in their city's timeline of the rule set each person knows (-1: none)."""
+        self.seen_periods: list[dict[int, RulePeriod]] = [{} for _ in self.city_ids]
+        """The rule periods each city has had so far, by index (what a person may still know)."""
         self.datacollector = mesa.DataCollector(
             tables={"monthly": MONTHLY_COLUMNS + SERVICE_COLUMNS, "rounds": ROUND_COLUMNS}
         )
@@ -216,6 +224,7 @@ class SettlementModel(mesa.Model):
         self.pop = self.population.prefix(arrived)
         self.take_rules()
         self.demography()
+        self.inform()
         self.assess_and_apply()
         self.admit()
         self.work_and_contribute()
@@ -246,16 +255,34 @@ class SettlementModel(mesa.Model):
                 if transition.mode == "grandfather" and previous is not None:
                     self._grandfather(index, previous, transition.grandfather_months)
                 self.periods[index] = period
+                self.seen_periods[index][period.index] = period
+                self._announce(index, period, first=self.month == self.scenario.start)
 
     def demography(self) -> None:
         """Activate this month's arrivals; remove those who die."""
         pop = self.pop
         arriving = (pop.status == INACTIVE) & (pop.arrival_month == self.month)
         pop.status[arriving] = MIGRANT
+        self.known_period[: pop.size][arriving] = self._current_periods()[pop.city[arriving]]
         self._count("arrived", arriving)
         u = self.streams.uniform("mortality", self.month, pop.size)
         dying = (pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12)
         self._leave(dying, "died")
+
+    def inform(self) -> None:
+        """Migrants who do not know their city's rules in force learn them at the awareness rates."""
+        pop, awareness = self.pop, self.scenario.behaviour.awareness
+        current = self._current_periods()
+        unaware = np.flatnonzero((pop.status == MIGRANT) & (self.known_period[: pop.size] != current[pop.city]))
+        if not len(unaware):
+            return
+        college_rate = awareness.college_or_above_rate
+        college_rate = awareness.monthly_rate if college_rate is None else college_rate
+        if awareness.monthly_rate < 1 or college_rate < 1:
+            rate = np.where(pop.education[unaware] >= COLLEGE, college_rate, awareness.monthly_rate)
+            u = self.streams.uniform("awareness", self.month, pop.size)
+            unaware = unaware[u[unaware] < rate]
+        self.known_period[unaware] = current[pop.city[unaware]]
 
     def assess_and_apply(self) -> None:
         """Evaluate eligibility per city and channel; eligible persons apply with their intention."""
@@ -274,24 +301,29 @@ class SettlementModel(mesa.Model):
             eligible, if_filled = verdict_bits(program, pop, rows, self.month, households)
             stats = self._month_stats[index]
             stats.eligible_by_channel += np.bincount(eligible, minlength=256) @ BYTE_BITS
+            known = self._known_eligibility(index, period, rows, eligible, households)
             grandfathered = np.flatnonzero(
                 (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
             )
-            eligible[grandfathered] |= np.left_shift(1, self.grandfather_channel[rows[grandfathered]]).astype(np.uint8)
+            # Grandfathered persons keep the channel they had (``known`` may be ``eligible`` itself).
+            kept = np.left_shift(1, self.grandfather_channel[rows[grandfathered]]).astype(np.uint8)
+            eligible[grandfathered] |= kept
+            known[grandfathered] |= kept
             # The first channel in CHANNELS order that admits a person is the one they apply to;
             # points only when no ordinary channel admits them.
-            channel = program.first_channel[eligible]
-            eligible_any = channel != NO_CHANNEL
-            self.eligible_channel[rows] = channel
+            self.eligible_channel[rows] = program.first_channel[eligible]
+            eligible_any = self.eligible_channel[rows] != NO_CHANNEL
+            channel = program.first_channel[known]
             pending = np.flatnonzero(pop.applied_channel[rows] != NO_CHANNEL)
             self.still_eligible[rows[pending]] = (eligible[pending] >> pop.applied_channel[rows[pending]]) & 1
             stats.eligible_any += eligible_any.sum()
             stats.blocked_only_by_gap += (~eligible_any & (if_filled != 0)).sum()
+            stats.eligible_unaware += (eligible_any & (channel == NO_CHANNEL)).sum()
             # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
             waiting = pop.applied_channel[rows]
             free = (waiting == NO_CHANNEL) | ((waiting == POINTS) & (channel != POINTS))
-            candidates = np.flatnonzero(eligible_any & free)
-            stats.eligible_not_applied += len(candidates)
+            stats.eligible_not_applied += (eligible_any & free).sum()
+            candidates = np.flatnonzero((channel != NO_CHANNEL) & free)
             if not len(candidates):
                 continue
             chance = self._application_probability(rows[candidates], households)
@@ -396,6 +428,7 @@ class SettlementModel(mesa.Model):
         pop.city_since[rows] = self.month + 1
         pop.community_since[rows] = self.month + 1
         pop.permit_month[rows] = NO_MONTH
+        self.known_period[rows] = self._current_periods()[pop.city[rows]]
         pop.tenure[rows] = RENT
         pop.employed_months[rows] = 0
         self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
@@ -433,6 +466,7 @@ class SettlementModel(mesa.Model):
                 "eligible_any": stats.eligible_any * w,
                 **{f"eligible_{c}": stats.eligible_by_channel[i] * w for i, c in enumerate(CHANNELS)},
                 "eligible_not_applied": stats.eligible_not_applied * w,
+                "eligible_unaware": stats.eligible_unaware * w,
                 "blocked_only_by_gap": stats.blocked_only_by_gap * w,
                 "points_pool": pool[index] * w,
                 "formal_share": formal[index] / migrants[index] if migrants[index] else 0.0,
@@ -549,6 +583,47 @@ class SettlementModel(mesa.Model):
             counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
             for index, stats in enumerate(self._month_stats):
                 stats.service["lapsed"] += counts[index]
+
+    def _current_periods(self) -> np.ndarray:
+        """Index of each city's rule period in force (-1: none yet)."""
+        return np.array([-1 if p is None else p.index for p in self.periods], np.int16)
+
+    def _announce(self, city: int, period: RulePeriod, *, first: bool) -> None:
+        """Who learns a new rule period on its date: everyone at the start, else those the publicity reaches."""
+        pop = self.pop
+        if first:
+            self.known_period[np.flatnonzero(pop.city == city)] = period.index
+            return
+        publicity = period.rules.publicity
+        if publicity is None or publicity.informed_share == 0:
+            return
+        u = self.streams.uniform("publicity", self.month, pop.size)
+        reached = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city) & (u < publicity.informed_share))
+        self.known_period[reached] = period.index
+
+    def _known_eligibility(
+        self, city: int, period: RulePeriod, rows: np.ndarray, eligible: np.ndarray, households: Households
+    ) -> np.ndarray:
+        """``eligible`` (one bit per channel, per row), restricted for persons who do not know ``period``.
+
+        Such a person applies only through a channel that the rules they know admit them to as well;
+        a person who knows no rules (the city had none when they learned) applies nowhere. Returns
+        ``eligible`` itself when everyone knows the rules in force.
+        """
+        known_index = self.known_period[rows]
+        unaware = np.flatnonzero(known_index != period.index)
+        if not len(unaware):
+            return eligible
+        known = eligible.copy()
+        for index in np.unique(known_index[unaware]):
+            these = unaware[known_index[unaware] == index]
+            old = self.seen_periods[city].get(int(index))
+            if old is None:
+                known[these] = 0
+                continue
+            program = compile_period(old, self.month, self.regions)
+            known[these] &= verdict_bits(program, self.pop, rows[these], self.month, households)[0]
+        return known
 
     def _application_probability(self, rows: np.ndarray, households: Households) -> np.ndarray:
         pop = self.pop

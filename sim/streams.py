@@ -28,6 +28,8 @@ DECISIONS = {
     "green_channel": 16,
     "service_day": 17,
     "service_capacity": 18,
+    "awareness": 19,
+    "publicity": 20,
 }
 """Stable codes: renaming a decision must not change another decision's draws."""
 

@@ -231,3 +231,16 @@ def test_python_m_sim_describe():
     )
     assert done.returncode == 0, done.stderr
     assert "**open settlement (zero threshold)** (`open`)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("zh", "政策宣传：施行当日告知35%的流动人口"), ("en", "35% of migrants informed")]
+)
+def test_describe_states_a_rule_sets_publicity(lang, expected):
+    publicity = {"informed_share": 0.35, "source": "illustrative"}
+    scenario = load_scenario(
+        SCENARIOS / "ningbo" / "ningbo-2019-reform.yaml", overrides={"cities.ningbo.rules[1].publicity": publicity}
+    )
+    text = describe(scenario, lang)
+    assert text.count(expected) == 1
+    assert expected not in describe(load_scenario(SCENARIOS / "ningbo" / "ningbo-2019-reform.yaml"), lang)

@@ -13,6 +13,7 @@ PAGES = (
     ("compare", "ui/pages/compare.py", ":material/compare_arrows:"),
     ("explain", "ui/pages/explain.py", ":material/person_search:"),
     ("scenarios", "ui/pages/scenarios.py", ":material/menu_book:"),
+    ("calibration", "ui/pages/calibration.py", ":material/tune:"),
 )
 """Page key (label ``app.nav.<key>``, URL path), script and icon; the first is the home page."""
 

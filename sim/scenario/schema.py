@@ -448,6 +448,19 @@ class Transition(StrictModel):
         return self
 
 
+class Publicity(StrictModel):
+    """How the city announces a rule set on the date it takes effect (宣传: SMS, service points).
+
+    Not inherited: it describes one announcement. Persons it does not reach learn the new rules
+    at the behavioural ``awareness`` rates.
+    """
+
+    informed_share: float = Field(
+        ge=0, le=1, description="Share of the city's migrants who learn the new rules on the date."
+    )
+    source: str = ""
+
+
 class RuleSet(StrictModel):
     """A city's rules from a date on (a delta on the rule set before it)."""
 
@@ -458,6 +471,7 @@ class RuleSet(StrictModel):
     residence_permit: ResidencePermit = Field(default_factory=ResidencePermit)
     back_payment: BackPayment = Field(default_factory=BackPayment)
     transition: Transition = Field(default_factory=Transition)
+    publicity: Publicity | None = Field(default=None, description="The announcement on the date; not inherited.")
     service: Service | None = Field(default=None, description="Default service of every channel.")
     assumptions: tuple[Assumption, ...] = ()
 
@@ -568,6 +582,20 @@ class Intention(StrictModel):
     application_rate: float = Field(ge=0, le=1, description="Monthly application probability at intention 1.")
 
 
+class Awareness(StrictModel):
+    """How fast migrants learn of a new rule set (take-up lags an announcement).
+
+    A migrant who does not yet know the rules in force applies only through channels that both
+    the rules in force and the rules they know admit them to. Each month such a migrant learns
+    the rules in force with chance ``monthly_rate`` (``college_or_above_rate`` for those with a
+    college education or above, when given). Arrivals and movers learn the rules of their new
+    city on arrival. The defaults (1) mean everyone knows a new rule set in its first month.
+    """
+
+    monthly_rate: float = Field(default=1.0, ge=0, le=1)
+    college_or_above_rate: float | None = Field(default=None, ge=0, le=1)
+
+
 class ServiceCost(StrictModel):
     """The cost of applying, as a multiplier ``exp(-cost)`` on the monthly application probability.
 
@@ -609,6 +637,9 @@ class BehaviourSpec(StrictModel):
     annual_mortality_rate: float = Field(ge=0, le=0.2)
     retirement_age_male: int = Field(ge=40, le=80)
     retirement_age_female: int = Field(ge=40, le=80)
+    awareness: Awareness = Field(
+        default_factory=Awareness, description="How fast migrants learn of a new rule set; everyone at once by default."
+    )
     service_cost: ServiceCost = Field(
         default_factory=ServiceCost,
         description="Cost of applying under a declared service; no effect where none is declared.",

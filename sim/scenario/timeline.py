@@ -69,14 +69,17 @@ def overlay(base: Any, delta: Any) -> Any:
 def resolve_timeline(rule_sets: tuple[RuleSet, ...]) -> list[RulePeriod]:
     """Resolve a city's rule-set deltas into full rule sets with the month each starts to govern.
 
-    A rule set's ``transition`` describes the change on its own date and is not inherited: a
-    later rule set without one switches with the default (the whole recorded history counts).
+    A rule set's ``transition`` and ``publicity`` describe the change on its own date and are not
+    inherited: a later rule set without a transition switches with the default (the whole
+    recorded history counts), and without publicity is announced to nobody in particular.
     """
     periods: list[RulePeriod] = []
     current: RuleSet | None = None
     for index, delta in enumerate(rule_sets):
         current = delta if current is None else overlay(current, delta)
-        current = _drop_removed(current).model_copy(update={"transition": delta.transition})
+        current = _drop_removed(current).model_copy(
+            update={"transition": delta.transition, "publicity": delta.publicity}
+        )
         periods.append(RulePeriod(parse_month(delta.effective), current, index))
     return periods
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from calibration.fit import save_scenario
@@ -84,3 +86,38 @@ def test_calibrated_scenario_extends_and_loads(tmp_path):
     assert scenario.cities["ningbo"].migrants == 2000000
     assert scenario.behaviour.intention.application_rate == 0.03
     assert len(scenario.cities["ningbo"].rules) == len(load_scenario(REFORM).cities["ningbo"].rules)
+
+
+def test_fit_command_writes_the_scorecard_at_its_own_size(tmp_path, capsys):
+    """End to end on the tiny targets: fit, intervals, scorecard with its own seeds and population."""
+    from calibration.cli import main
+
+    doc = tiny_targets()
+    doc["fit"] |= {"scorecard_agents": 3000}
+    targets = write_yaml(tmp_path / "t.yaml", doc)
+    out = tmp_path / "out"
+    argv = ["fit", str(targets), "--out", str(out), "--budget", "8", "--seeds", "1", "--scorecard-seeds", "2"]
+    assert main([*argv, "--backend", "serial", "--no-save", "--quiet"]) == 0
+    text = (out / "scorecard.md").read_text(encoding="utf-8")
+    assert "2 fresh seeds (1000–1001) at 3000 agents" in text
+    assert "2000 agents, 24 months" in text
+    card = pd.read_csv(out / "scorecard.csv")
+    assert set(card["target"]) == {"settled", "formal", "growth"}
+    assert "scorecard_md" in capsys.readouterr().out
+    assert json.loads((out / "fit.json").read_text(encoding="utf-8"))["command"].startswith(
+        f"python -m calibration fit {targets} --out {out}"
+    )
+
+
+def test_publish_copies_the_reports_not_the_store(tmp_path):
+    from calibration.cli import publish
+
+    out = tmp_path / "out"
+    (out / "runs").mkdir(parents=True)
+    (out / "runs" / "x.parquet").write_bytes(b"x")
+    for name in ("scorecard.csv", "parameters.csv", "fit.json"):
+        (out / name).write_text(name, encoding="utf-8")
+    written = publish(out, "tiny", tmp_path / "results")
+    assert sorted(p.name for p in written) == ["fit.json", "parameters.csv", "scorecard.csv"]
+    assert (tmp_path / "results" / "tiny" / "fit.json").read_text(encoding="utf-8") == "fit.json"
+    assert not (tmp_path / "results" / "tiny" / "runs").exists()

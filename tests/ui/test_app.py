@@ -8,8 +8,18 @@ from streamlit.testing.v1 import AppTest
 from tests.ui.conftest import APP, TINY
 from ui.i18n import t
 
-PAGES = {"compare": None, "explain": "ui/pages/explain.py", "scenarios": "ui/pages/scenarios.py"}
-TITLES = {"compare": "app.compare.title", "explain": "app.explain.title", "scenarios": "app.scenarios_page.title"}
+PAGES = {
+    "compare": None,
+    "explain": "ui/pages/explain.py",
+    "scenarios": "ui/pages/scenarios.py",
+    "calibration": "ui/pages/calibration.py",
+}
+TITLES = {
+    "compare": "app.compare.title",
+    "explain": "app.explain.title",
+    "scenarios": "app.scenarios_page.title",
+    "calibration": "app.calibration.title",
+}
 EDIT = "cities.ningbo.rules[1].channels.residence_employment.routes.social_insurance.social_insurance"
 
 

@@ -217,3 +217,25 @@ def test_a_user_compares_edits_runs_switches_language_and_explains(server, page)
         _small_png(english, README_SCREENSHOT)
         assert README_SCREENSHOT.stat().st_size <= SCREENSHOT_MAX_BYTES
     shutil.copy(english, SCREENSHOTS / "latest.png")
+
+
+def test_the_calibration_page_in_both_languages(server, page):
+    from playwright.sync_api import expect
+
+    base, log = server
+    for lang, title, targets, results in (
+        ("zh", "模型校准：模型与公布数据的对照", "公布数据（校准目标）", "存档的校准结果"),
+        ("en", "Calibration: the model against published figures", "Published figures (targets)", "Results of record"),
+    ):
+        page.goto(f"{base}/calibration?lang={lang}")
+        expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=90_000)
+        _settle(page)
+        expect(page.get_by_role("heading", name=targets)).to_be_visible()
+        expect(page.get_by_text("settled_2019_reform").first).to_be_attached()
+        # Published results (calibration/results/) or, before a fit is published, the command to produce them.
+        expect(page.get_by_text("--publish").first).to_be_attached()
+        _screenshot(page, f"calibration-{lang}", 1800)
+        _screenshot(page, f"calibration-{lang}-results", 1800, start=page.get_by_role("heading", name=results))
+    server_log = log.read_text()
+    assert "Traceback" not in server_log, server_log
+    assert "missing from font" not in server_log, server_log

@@ -1,0 +1,200 @@
+"""The calibration page: the targets always; the results of record when published (hand-written here)."""
+
+import json
+import warnings
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from calibration.targets import load_targets
+from sim import plots
+from tests.ui.conftest import APP
+from ui import calibration_view
+from ui.i18n import t
+
+PAGE = "ui/pages/calibration.py"
+TARGETS = calibration_view.TARGETS_DIR / "ningbo-2019.yaml"
+TARGETS_ID = load_targets(TARGETS, check_scenario=False).id
+FIT_COMMAND = "python -m calibration fit calibration/targets/ningbo-2019.yaml --publish"
+
+SCORECARD = pd.DataFrame(
+    [
+        ["settled_2019_reform", "seed 000: 12727人", 12727.0, 12500.0, 11000.0, 14000.0, True, "fit",
+         "settled_persons", "persons", "±5%", -227.0, -0.0178, 10],
+        ["growth_on_2018", "seed 000: 同比增长19.1%", 0.191, 0.9, 0.6, 1.3, False, "fit",
+         "growth", "share", "±0.03", 0.709, 3.71, 10],
+        ["share_aged_18_34", "seed 000: 近一半", 0.47, 0.45, 0.40, 0.50, True, "holdout",
+         "share_aged_18_34", "share", "±0.05", -0.02, -0.04, 10],
+    ],
+    columns=["target", "source", "observed", "fitted", "low", "high", "passed", "role", "indicator", "unit",
+             "tolerance", "error", "relative_error", "seeds"],
+)  # fmt: skip
+PARAMETERS = pd.DataFrame(
+    [
+        ["behaviour.intention.application_rate", 0.05, 0.04, 0.06, "laplace", True, ""],
+        ["cities.ningbo.migrants", 2_500_000.0, 1_000_000.0, 6_000_000.0, "laplace", False,
+         "90% interval covers 100% of its bounds"],
+    ],
+    columns=["parameter", "fitted", "low", "high", "method", "identified", "note"],
+)  # fmt: skip
+WARNING = (
+    "parameter cities.ningbo.migrants is not identified by the fit targets: 90% interval covers 100% of its bounds"
+)
+FIT = {
+    "targets": "calibration/targets/ningbo-2019.yaml",
+    "params": {"behaviour.intention.application_rate": 0.05, "cities.ningbo.migrants": 2_500_000.0},
+    "loss": 12.5,
+    "fit_seeds": [0, 1, 2],
+    "scorecard_seeds": list(range(1000, 1010)),
+    "warnings": [WARNING],
+    "runs_computed": 40,
+    "runs_from_store": 2,
+    "wall_seconds": 437.0,
+}
+SENSITIVITY = pd.DataFrame(
+    [
+        [target, parameter, mu, mu / 10, mu / 2, scaled]
+        for target, scaled_by in (("settled_2019_reform", 100.0), ("growth_on_2018", 1.0))
+        for parameter, mu, scaled in (
+            ("behaviour.intention.application_rate", 2.0, 2.0 * scaled_by),
+            ("cities.ningbo.migrants", 0.5, 0.5 * scaled_by),
+        )
+    ],
+    columns=["target", "parameter", "mu_star", "mu_star_conf", "sigma", "mu_star_scaled"],
+)
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    """An empty results root that the page reads instead of calibration/results/."""
+    root = tmp_path / "results"
+    root.mkdir()
+    monkeypatch.setenv(calibration_view.RESULTS_ENV, str(root))
+    return root
+
+
+@pytest.fixture
+def published(results_root):
+    """Hand-written results of record: one failing fit target, one unidentified parameter, a warning."""
+    directory = results_root / TARGETS_ID
+    directory.mkdir()
+    SCORECARD.to_csv(directory / "scorecard.csv", index=False)
+    (directory / "scorecard.md").write_text("# Scorecard\n", encoding="utf-8")
+    PARAMETERS.to_csv(directory / "parameters.csv", index=False)
+    (directory / "fit.json").write_text(json.dumps(FIT, ensure_ascii=False), encoding="utf-8")
+    SENSITIVITY.to_csv(directory / "sensitivity.csv", index=False)
+    return directory
+
+
+def _page(lang: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table with a column headed ``column``."""
+    for table in at.table:
+        frame = table.value.data if hasattr(table.value, "data") else table.value
+        if column in frame.columns:
+            return frame
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_page_renders_with_its_title_and_the_targets(results_root, lang):
+    at = _page(lang)
+    assert at.title[0].value == t("app.calibration.title", lang)
+    targets = _table(at, t("app.calibration.columns.figure", lang))
+    assert "settled_2019_reform" in set(targets[t("app.calibration.columns.target", lang)])
+    assert "12,727" in set(targets[t("app.calibration.columns.figure", lang)])
+    free = _table(at, t("app.calibration.columns.prior", lang))
+    assert "cities.ningbo.migrants" in set(free[t("app.calibration.columns.parameter", lang)])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_results_the_page_says_so_and_gives_the_command(results_root, lang):
+    at = _page(lang)
+    assert t("app.calibration.no_results", lang, id=TARGETS_ID) in [i.value for i in at.info]
+    commands = "\n".join(c.value for c in at.code)
+    assert FIT_COMMAND in commands
+    assert "python -m calibration sensitivity calibration/targets/ningbo-2019.yaml --publish" in commands
+    assert not at.image
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_published_results_show_scorecard_parameters_warnings_and_sensitivity(published, lang):
+    at = _page(lang)
+    card = _table(at, t("app.calibration.columns.passed", lang)).set_index(t("app.calibration.columns.target", lang))
+    passed = card[t("app.calibration.columns.passed", lang)]
+    assert passed["settled_2019_reform"] == t("app.calibration.pass", lang)
+    assert passed["growth_on_2018"] == t("app.calibration.fail", lang)
+    assert passed["share_aged_18_34"] == t("app.calibration.pass", lang)
+    assert card.loc["growth_on_2018", t("app.calibration.columns.figure", lang)] == "19.1%"
+    summary = t("app.calibration.passed", lang, passed=2, total=3, fit_passed=1, fit_total=2, holdout_passed=1,
+                holdout_total=1)  # fmt: skip
+    assert f"**{summary}**" in [m.value for m in at.markdown]
+
+    parameters = _table(at, t("app.calibration.columns.identified", lang))
+    parameters = parameters.set_index(t("app.calibration.columns.parameter", lang))
+    identified = parameters[t("app.calibration.columns.identified", lang)]
+    assert identified["behaviour.intention.application_rate"] == t("app.calibration.identified_yes", lang)
+    assert identified["cities.ningbo.migrants"].startswith(t("app.calibration.identified_no", lang))
+    assert "100% of its bounds" in identified["cities.ningbo.migrants"]
+    assert parameters.loc["behaviour.intention.application_rate", t("app.calibration.columns.fitted", lang)] == "0.05"
+
+    assert any(WARNING in w.value for w in at.warning)
+    assert len(at.image) == 2  # the scorecard chart and the sensitivity heat map
+    labels = [b.label for b in at.get("download_button")]
+    for key in ("scorecard_csv", "scorecard_md", "parameters_csv", "sensitivity_csv"):
+        assert t(f"app.calibration.download.{key}", lang) in labels
+    commands = "\n".join(c.value for c in at.code)
+    assert "python -m calibration fit calibration/targets/ningbo-2019.yaml --seeds 3 --scorecard-seeds 10" in commands
+    provenance = "\n".join(m.value for m in at.markdown)
+    assert "1000–1009" in provenance and calibration_view.duration(437, lang) in provenance
+
+
+def test_a_sensitivity_alone_shows_the_fit_command_and_the_chart_of_record(results_root):
+    directory = results_root / TARGETS_ID
+    directory.mkdir()
+    (directory / "sensitivity.png").write_bytes(
+        plots.figure_png(calibration_view.sensitivity_figure(SENSITIVITY, "en"))
+    )
+    at = _page("en")
+    assert t("app.calibration.no_fit", "en") in [i.value for i in at.info]
+    assert FIT_COMMAND in "\n".join(c.value for c in at.code)
+    assert len(at.image) == 1
+    assert t("app.calibration.download.sensitivity_png", "en") in [b.label for b in at.get("download_button")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_figures_draw_every_glyph(lang):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph … missing from font(s)" would raise here
+        for fig in (calibration_view.scorecard_figure(SCORECARD, lang),
+                    calibration_view.sensitivity_figure(SENSITIVITY, lang)):  # fmt: skip
+            assert plots.figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_formats_and_commands():
+    assert calibration_view.tolerance_width("±5%", 12727) == pytest.approx(636.35)
+    assert calibration_view.tolerance_width("±0.03", 0.191) == pytest.approx(0.03)
+    assert calibration_view.seed_range([1000, 1001, 1002]) == "1000–1002"
+    assert calibration_view.seed_range([3, 7]) == "3, 7"
+    assert calibration_view.duration(437, "en") == "7 min 17 s"
+    assert calibration_view.duration(47, "zh") == "47秒"
+    assert calibration_view.value_text(3_000_000, "persons", "zh") == "300.0万"
+    assert calibration_view.value_text(0.191, "share", "en") == "19.1%"
+    assert calibration_view.fit_command(TARGETS) == FIT_COMMAND
+    targets = load_targets(TARGETS, check_scenario=False)
+    default = {name for name, target in targets.targets.items() if target.use == "holdout"}
+    card = pd.DataFrame({"target": list(targets.targets), "role": ["holdout"] * len(targets.targets)})
+    command = calibration_view.fit_command(TARGETS, calibration_view.Results(scorecard=card, fit={}), targets)
+    # Roles other than the targets file's go on the command line; the file's own need not.
+    assert ("--holdout" in command) == (default != set(targets.targets))
+    named = calibration_view.Results(fit={"command": "python -m calibration fit x.yaml --abc 200 --publish"})
+    assert calibration_view.fit_command(TARGETS, named) == "python -m calibration fit x.yaml --abc 200 --publish"
