@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import mesa
@@ -30,7 +31,7 @@ from tqdm import tqdm
 
 from sim import __version__, phases
 from sim.behaviour import application_probability, intention_logit, service_cost, transition_table
-from sim.months import month_label, month_labels
+from sim.months import month_label
 from sim.person import PROVINCE_INDEX
 from sim.population import (
     CHILD,
@@ -800,17 +801,18 @@ class SettlementModel(mesa.Model):
     def _settlers(self) -> pd.DataFrame:
         pop = self.population
         rows = np.flatnonzero(pop.status == SETTLED)
+        months, month_codes = np.unique(pop.settled_month[rows], return_inverse=True)
         return pd.DataFrame(
             {
-                "scenario": self.scenario.id,
+                "scenario": _labelled(np.zeros(len(rows), np.int8), [self.scenario.id]),
                 "seed": self.seed,
-                "city": np.array(self.city_ids, dtype=object)[pop.city[rows]],
-                "month": month_labels(pop.settled_month[rows]),
-                "channel": np.array(CHANNELS, dtype=object)[pop.settled_channel[rows]],
+                "city": _labelled(pop.city[rows], self.city_ids),
+                "month": _labelled(month_codes, [month_label(m) for m in months]),
+                "channel": _labelled(pop.settled_channel[rows], CHANNELS),
                 "is_dependant": pop.is_dependant[rows],
                 "age": ((pop.settled_month[rows] - pop.birth_month[rows]) // 12).astype(np.int32),
                 "is_male": pop.is_male[rows],
-                "education": np.array(EDUCATION_LEVELS, dtype=object)[pop.education[rows]],
+                "education": _labelled(pop.education[rows], EDUCATION_LEVELS),
                 "social_insurance_months": pop.social_insurance.lifetime[rows],
                 "months_in_city": (pop.settled_month[rows] - pop.city_since[rows]).astype(np.int32),
                 "wait_months": np.where(
@@ -838,6 +840,19 @@ class SettlementModel(mesa.Model):
             "scale_persons_per_agent": self.scale,
             "run_seconds": round(seconds, 3),
         }
+
+
+def _labelled(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
+    """``labels[codes]`` as a categorical whose categories are in sorted order.
+
+    One small code per row instead of a string per row keeps the settlers table of a large run
+    small; sorted categories make sorting and grouping by the column order rows as the strings would.
+    """
+    order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
+    rank = np.empty(len(labels), np.int32)
+    rank[order] = np.arange(len(labels), dtype=np.int32)
+    dtype = np.int8 if len(labels) <= np.iinfo(np.int8).max else np.int32
+    return pd.Categorical.from_codes(rank.astype(dtype)[codes], [labels[i] for i in order])
 
 
 def _mean_p90(values: np.ndarray) -> tuple[float, float]:
