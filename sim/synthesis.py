@@ -97,6 +97,7 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     # Slots in order of arrival: the persons present in a month are then a prefix of the arrays.
     parts.sort(key=lambda part: part[:2])
     columns = _concatenate([part for _, _, part in parts])
+    del parts  # emptied by _concatenate
     n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
     regions = region_index(scenario)
     city_ids = list(scenario.cities)
@@ -105,9 +106,11 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     _simulate_history(pop, columns["months_in_city"], scenario.behaviour.employment, scenario.start, streams)
     for index, members in enumerate(region_cities):
         inside = np.isin(pop.city, members)
-        ledger = pop.region_paid[index]
-        ledger.lo[inside], ledger.hi[inside] = pop.social_insurance.lo[inside], pop.social_insurance.hi[inside]
-        ledger.lifetime[inside] = pop.social_insurance.lifetime[inside]
+        ledger, paid = pop.region_paid[index], pop.social_insurance
+        # In place: fancy-indexed copies would be temporaries as large as the ledger.
+        np.copyto(ledger.lo, paid.lo, where=inside)
+        np.copyto(ledger.hi, paid.hi, where=inside)
+        np.copyto(ledger.lifetime, paid.lifetime, where=inside)
     return Synthesis(pop, scale, n_households, regions)
 
 
@@ -239,15 +242,22 @@ def _categorical(rng: np.random.Generator, shares: dict[str, float], index: dict
 
 
 def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The parts' columns end to end; each column is removed from the parts once concatenated.
+
+    Column by column, the parts and the whole population are never both held in full.
+    """
     if not parts:
         raise ValueError("the scenario produces no persons: give a city some migrants or inflow")
     offset = 0
-    households = []
+    households = np.empty(sum(len(p["local_household"]) for p in parts), np.int32)
+    start = 0
     for part in parts:
-        households.append(part.pop("local_household") + offset)
-        offset = int(households[-1].max()) + 1
-    columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    columns["household"] = np.concatenate(households).astype(np.int32)
+        local = part.pop("local_household")
+        households[start : start + len(local)] = local + offset
+        start += len(local)
+        offset = int(local.max()) + offset + 1
+    columns = {key: np.concatenate([p.pop(key) for p in parts]) for key in list(parts[0])}
+    columns["household"] = households
     return columns
 
 
