@@ -46,12 +46,9 @@ from sim.population import (
     MONTH_DTYPE,
     NO_CHANNEL,
     NO_MONTH,
-    OWN,
     RENT,
     SETTLED,
     SPOUSE,
-    UNEMPLOYED,
-    household_any,
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
@@ -391,41 +388,42 @@ class SettlementModel(mesa.Model):
     def reside(self) -> None:
         """Residence permits, home purchases and moves within the city."""
         pop, behaviour = self.pop, self.scenario.behaviour
-        present = pop.status == MIGRANT
         permit_after = np.array([p.rules.residence_permit.after_months if p else 10**6 for p in self.periods])
-        u = self.streams.uniform("permit", self.month, pop.size)
-        entitled = present & (pop.permit_month == NO_MONTH) & (self.month - pop.city_since >= permit_after[pop.city])
-        pop.permit_month[entitled & (u < behaviour.permit_take_up_rate)] = self.month
-        heads = present & (pop.role == HEAD) & (pop.tenure == RENT)
-        u = self.streams.uniform("home_purchase", self.month, pop.size)
-        buying = self._household_rows(heads & (u < behaviour.home_purchase_rate)) & present
-        pop.tenure[buying] = OWN
-        u = self.streams.uniform("community", self.month, pop.size)
-        moving = self._household_rows(heads & (u < behaviour.community_change_rate)) & present
-        pop.community_since[moving] = self.month
+        phases.reside(
+            pop,
+            self.month,
+            permit_after,
+            self.streams.uniform("permit", self.month, pop.size),
+            behaviour.permit_take_up_rate,
+            self.streams.uniform("home_purchase", self.month, pop.size),
+            behaviour.home_purchase_rate,
+            self.streams.uniform("community", self.month, pop.size),
+            behaviour.community_change_rate,
+            self.n_households,
+        )
 
     def migrate(self) -> None:
         """Households return home or move to another city (histories do not travel, regions' do)."""
         pop, behaviour = self.pop, self.scenario.behaviour
-        heads = (pop.status == MIGRANT) & (pop.role == HEAD)
-        rate = behaviour.return_home_rate * np.where(
-            pop.employment == UNEMPLOYED, behaviour.unemployed_return_multiplier, 1.0
+        returning = phases.returning_home(
+            pop,
+            self.streams.uniform("return_home", self.month, pop.size),
+            behaviour.return_home_rate,
+            behaviour.unemployed_return_multiplier,
+            self.n_households,
         )
-        u = self.streams.uniform("return_home", self.month, pop.size)
-        returning = self._household_rows(heads & (u < rate)) & (pop.status == MIGRANT)
         self._leave(returning, "left")
         if len(self.city_ids) < 2:
             return
-        u = self.streams.uniform("move_city", self.month, pop.size)
-        movers_heads = heads & ~returning & (u < behaviour.move_city_rate)
-        pick = self.streams.uniform("move_target", self.month, pop.size)
-        step = 1 + np.floor(pick * (len(self.city_ids) - 1)).astype(np.int16)
-        target_of_head = ((pop.city + step) % len(self.city_ids)).astype(np.int8)
-        household_target = np.full(self.n_households, -1, np.int8)
-        household_target[pop.household[movers_heads]] = target_of_head[movers_heads]
-        moving = (household_target[pop.household] >= 0) & (pop.status == MIGRANT)
-        rows = np.flatnonzero(moving)
-        pop.city[rows] = household_target[pop.household[rows]]
+        rows, cities = phases.moving_city(
+            pop,
+            self.streams.uniform("move_city", self.month, pop.size),
+            behaviour.move_city_rate,
+            self.streams.uniform("move_target", self.month, pop.size),
+            len(self.city_ids),
+            self.n_households,
+        )
+        pop.city[rows] = cities
         pop.city_since[rows] = self.month + 1
         pop.community_since[rows] = self.month + 1
         pop.permit_month[rows] = NO_MONTH
@@ -441,18 +439,7 @@ class SettlementModel(mesa.Model):
     def collect(self) -> None:
         """Record this month's indicators per city (in real persons)."""
         pop, w = self.pop, self.scale
-        migrants = np.bincount(pop.city[pop.status == MIGRANT], minlength=len(self.city_ids))
-        settled = np.bincount(pop.city[pop.status == SETTLED], minlength=len(self.city_ids))
-        formal = np.bincount(
-            pop.city[(pop.status == MIGRANT) & (pop.employment == FORMAL)], minlength=len(self.city_ids)
-        )
-        pool = np.bincount(
-            pop.city[(pop.status == MIGRANT) & (pop.applied_channel == POINTS)], minlength=len(self.city_ids)
-        )
-        pending = np.bincount(
-            pop.city[(pop.status == MIGRANT) & (pop.applied_channel != POINTS) & (pop.applied_channel != NO_CHANNEL)],
-            minlength=len(self.city_ids),
-        )
+        migrants, settled, formal, pool, pending = phases.city_counts(pop, len(self.city_ids))
         for index, city in enumerate(self.city_ids):
             stats = self._month_stats[index]
             row = {
@@ -765,9 +752,6 @@ class SettlementModel(mesa.Model):
         keep = old != 0
         self.grandfather_until[rows[keep]] = self.month + months
         self.grandfather_channel[rows[keep]] = LOWEST_BIT[old[keep]]
-
-    def _household_rows(self, heads: np.ndarray) -> np.ndarray:
-        return household_any(self.pop.household, heads, self.n_households)[self.pop.household]
 
     def _leave(self, rows_mask: np.ndarray, counter: str) -> None:
         pop = self.pop

@@ -13,7 +13,27 @@ import numpy as np
 
 from sim.behaviour import OVER_45
 from sim.ledger import WORD_BITS, popcount_word
-from sim.population import COLLEGE, FORMAL, INFORMAL, MIGRANT, PARENT, UNEMPLOYED, Population
+from sim.population import (
+    CHILD,
+    COLLEGE,
+    FORMAL,
+    HEAD,
+    INFORMAL,
+    MIGRANT,
+    MINOR_AGE,
+    NO_CHANNEL,
+    NO_MONTH,
+    OWN,
+    PARENT,
+    RENT,
+    SETTLED,
+    SPOUSE,
+    UNEMPLOYED,
+    Population,
+)
+from sim.scenario.schema import CHANNELS
+
+POINTS = CHANNELS.index("points")
 
 
 def work_and_contribute(
@@ -195,3 +215,260 @@ def _low_bits(bits):  # pragma: no cover - compiled
     if bits >= WORD_BITS:
         return np.uint64(0xFFFF_FFFF_FFFF_FFFF)
     return (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
+
+
+def household_totals(pop: Population, month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Members, spouses and minor children present, and whether a head or spouse has settled, per household.
+
+    Parameters
+    ----------
+    pop : Population
+        The rows of the month.
+    month : int
+        The month (for ages).
+
+    Returns
+    -------
+    members, spouses, minors : ndarray of int64
+        Present (migrant or settled) persons of each household, of them spouses, and children
+        under :data:`sim.population.MINOR_AGE`.
+    has_settled_adult : ndarray of bool
+        Whether a head or spouse of the household has settled.
+    """
+    size = int(pop.household.max()) + 1 if pop.size else 0
+    members = np.zeros(size, np.int64)
+    spouses = np.zeros(size, np.int64)
+    minors = np.zeros(size, np.int64)
+    has_settled_adult = np.zeros(size, bool)
+    _household_totals(
+        month, pop.status, pop.role, pop.household, pop.birth_month, members, spouses, minors, has_settled_adult
+    )
+    return members, spouses, minors, has_settled_adult
+
+
+@numba.njit(cache=True, nogil=True)
+def _household_totals(
+    month, status, role, household, birth_month, members, spouses, minors, has_settled_adult
+):  # pragma: no cover - compiled
+    for i in range(status.shape[0]):
+        if status[i] != MIGRANT and status[i] != SETTLED:
+            continue
+        h = household[i]
+        members[h] += 1
+        if role[i] == SPOUSE:
+            spouses[h] += 1
+        elif role[i] == CHILD and month - np.int64(birth_month[i]) < MINOR_AGE * 12:
+            minors[h] += 1
+        if status[i] == SETTLED and (role[i] == HEAD or role[i] == SPOUSE):
+            has_settled_adult[h] = True
+
+
+def city_counts(pop: Population, n_cities: int) -> np.ndarray:
+    """Per city: migrants, settled, formally employed migrants, points pool and other pending applications.
+
+    Returns
+    -------
+    ndarray of int64, shape (5, n_cities)
+        Rows in that order.
+    """
+    counts = np.zeros((5, n_cities), np.int64)
+    _city_counts(pop.status, pop.city, pop.employment, pop.applied_channel, POINTS, counts)
+    return counts
+
+
+@numba.njit(cache=True, nogil=True)
+def _city_counts(status, city, employment, applied_channel, points, counts):  # pragma: no cover - compiled
+    for i in range(status.shape[0]):
+        c = city[i]
+        if status[i] == MIGRANT:
+            counts[0, c] += 1
+            counts[2, c] += employment[i] == FORMAL
+            if applied_channel[i] == points:
+                counts[3, c] += 1
+            elif applied_channel[i] != NO_CHANNEL:
+                counts[4, c] += 1
+        elif status[i] == SETTLED:
+            counts[1, c] += 1
+
+
+def reside(
+    pop: Population,
+    month: int,
+    permit_after: np.ndarray,
+    permit_u: np.ndarray,
+    permit_rate: float,
+    purchase_u: np.ndarray,
+    purchase_rate: float,
+    community_u: np.ndarray,
+    community_rate: float,
+    n_households: int,
+) -> None:
+    """Residence permits, home purchases and moves within the city, for every migrant of ``pop``.
+
+    A household buys a home or changes community when its renting head draws below the rate;
+    every member present follows. Uniforms are compared with the rates in ``float32``, as the
+    array comparison with a Python float does.
+
+    Parameters
+    ----------
+    pop : Population
+        The rows of the month; updated in place.
+    month : int
+        The month.
+    permit_after : ndarray of int64
+        Months in the city after which a permit may be taken up, per city.
+    permit_u, purchase_u, community_u : ndarray of float32
+        The month's uniforms of each decision, one per row.
+    permit_rate, purchase_rate, community_rate : float
+        Monthly rates of the three decisions.
+    n_households : int
+        Households of the run.
+    """
+    _reside(
+        month,
+        pop.status,
+        pop.role,
+        pop.city,
+        pop.city_since,
+        pop.household,
+        pop.permit_month,
+        pop.tenure,
+        pop.community_since,
+        permit_after,
+        permit_u,
+        np.float32(permit_rate),
+        purchase_u,
+        np.float32(purchase_rate),
+        community_u,
+        np.float32(community_rate),
+        np.zeros(n_households, bool),
+        np.zeros(n_households, bool),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _reside(
+    month,
+    status,
+    role,
+    city,
+    city_since,
+    household,
+    permit_month,
+    tenure,
+    community_since,
+    permit_after,
+    permit_u,
+    permit_rate,
+    purchase_u,
+    purchase_rate,
+    community_u,
+    community_rate,
+    buying,
+    moving,
+):  # pragma: no cover - compiled
+    for i in range(status.shape[0]):
+        if status[i] != MIGRANT:
+            continue
+        entitled = permit_month[i] == NO_MONTH and month - np.int64(city_since[i]) >= permit_after[city[i]]
+        if entitled and permit_u[i] < permit_rate:
+            permit_month[i] = month
+        if role[i] == HEAD and tenure[i] == RENT:
+            if purchase_u[i] < purchase_rate:
+                buying[household[i]] = True
+            if community_u[i] < community_rate:
+                moving[household[i]] = True
+    for i in range(status.shape[0]):
+        if status[i] != MIGRANT:
+            continue
+        if buying[household[i]]:
+            tenure[i] = OWN
+        if moving[household[i]]:
+            community_since[i] = month
+
+
+def returning_home(
+    pop: Population, u: np.ndarray, rate: float, unemployed_multiplier: float, n_households: int
+) -> np.ndarray:
+    """Migrants whose household returns home this month: its head drew below the head's rate.
+
+    The rate is ``rate`` times ``unemployed_multiplier`` for an unemployed head, compared in
+    ``float64`` as the array code's rate array is.
+
+    Returns
+    -------
+    ndarray of bool
+        One per row.
+    """
+    returning = np.zeros(pop.size, bool)
+    _returning_home(
+        pop.status,
+        pop.role,
+        pop.employment,
+        pop.household,
+        u,
+        float(rate),
+        float(unemployed_multiplier),
+        np.zeros(n_households, bool),
+        returning,
+    )
+    return returning
+
+
+@numba.njit(cache=True, nogil=True)
+def _returning_home(
+    status, role, employment, household, u, rate, multiplier, households, returning
+):  # pragma: no cover - compiled
+    for i in range(status.shape[0]):
+        if status[i] == MIGRANT and role[i] == HEAD:
+            head_rate = rate * (multiplier if employment[i] == UNEMPLOYED else 1.0)
+            if np.float64(u[i]) < head_rate:
+                households[household[i]] = True
+    for i in range(status.shape[0]):
+        returning[i] = status[i] == MIGRANT and households[household[i]]
+
+
+def moving_city(
+    pop: Population, move_u: np.ndarray, rate: float, target_u: np.ndarray, n_cities: int, n_households: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Migrants whose household moves to another city this month, and the city each moves to.
+
+    A head draws below ``rate`` (in ``float32``) to move; the target is one of the other cities,
+    ``1 + floor(target_u * (n_cities - 1))`` cities along (in ``float32``, as the array code).
+
+    Returns
+    -------
+    rows : ndarray of int64
+        The migrants who move.
+    cities : ndarray of int8
+        Their new city.
+    """
+    target = np.full(n_households, -1, np.int8)
+    moving = np.zeros(pop.size, bool)
+    _moving_city(
+        pop.status,
+        pop.role,
+        pop.city,
+        pop.household,
+        move_u,
+        np.float32(rate),
+        target_u,
+        n_cities,
+        target,
+        moving,
+    )
+    rows = np.flatnonzero(moving)
+    return rows, target[pop.household[rows]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _moving_city(
+    status, role, city, household, move_u, rate, target_u, n_cities, target, moving
+):  # pragma: no cover - compiled
+    others = np.float32(n_cities - 1)
+    for i in range(status.shape[0]):
+        if status[i] == MIGRANT and role[i] == HEAD and move_u[i] < rate:
+            step = 1 + np.int64(np.floor(target_u[i] * others))
+            target[household[i]] = (np.int64(city[i]) + step) % n_cities
+    for i in range(status.shape[0]):
+        moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
