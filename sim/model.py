@@ -34,7 +34,6 @@ from sim.behaviour import application_probability, intention_logit, service_cost
 from sim.months import month_label
 from sim.person import PROVINCE_INDEX
 from sim.population import (
-    CHILD,
     COLLEGE,
     EDUCATION_LEVELS,
     FORMAL,
@@ -259,12 +258,12 @@ class SettlementModel(mesa.Model):
     def demography(self) -> None:
         """Activate this month's arrivals; remove those who die."""
         pop = self.pop
-        arriving = (pop.status == INACTIVE) & (pop.arrival_month == self.month)
+        arriving = np.flatnonzero((pop.status == INACTIVE) & (pop.arrival_month == self.month))
         pop.status[arriving] = MIGRANT
-        self.known_period[: pop.size][arriving] = self._current_periods()[pop.city[arriving]]
-        self._count("arrived", arriving)
+        self.known_period[arriving] = self._current_periods()[pop.city[arriving]]
+        self._count_rows("arrived", arriving)
         u = self.streams.uniform("mortality", self.month, pop.size)
-        dying = (pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12)
+        dying = np.flatnonzero((pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12))
         self._leave(dying, "died")
 
     def inform(self) -> None:
@@ -412,7 +411,7 @@ class SettlementModel(mesa.Model):
             behaviour.unemployed_return_multiplier,
             self.n_households,
         )
-        self._leave(returning, "left")
+        self._leave(np.flatnonzero(returning), "left")
         if len(self.city_ids) < 2:
             return
         rows, cities = phases.moving_city(
@@ -683,9 +682,7 @@ class SettlementModel(mesa.Model):
         minors_household[household[rows[minors_follow]]] = True
         channel_of_household = np.full(self.n_households, NO_CHANNEL, np.int8)
         channel_of_household[household[rows]] = channels
-        partner = spouse_household[household] & ((pop.role == HEAD) | (pop.role == SPOUSE))
-        minor = minors_household[household] & (pop.role == CHILD) & (self.month - pop.birth_month < MINOR_AGE * 12)
-        dependants = np.flatnonzero((pop.status == MIGRANT) & (partner | minor))
+        dependants = phases.dependants(pop, self.month, spouse_household, minors_household)
         pop.status[dependants] = SETTLED
         pop.settled_month[dependants] = self.month
         pop.settled_channel[dependants] = channel_of_household[household[dependants]]
@@ -753,18 +750,15 @@ class SettlementModel(mesa.Model):
         self.grandfather_until[rows[keep]] = self.month + months
         self.grandfather_channel[rows[keep]] = LOWEST_BIT[old[keep]]
 
-    def _leave(self, rows_mask: np.ndarray, counter: str) -> None:
+    def _leave(self, rows: np.ndarray, counter: str) -> None:
         pop = self.pop
-        self._lapse(np.flatnonzero(rows_mask & (pop.applied_channel != NO_CHANNEL)))
-        pop.status[rows_mask] = LEFT
-        pop.left_month[rows_mask] = self.month
-        pop.applied_channel[rows_mask] = NO_CHANNEL
-        self._count(counter, rows_mask)
+        self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
+        pop.status[rows] = LEFT
+        pop.left_month[rows] = self.month
+        pop.applied_channel[rows] = NO_CHANNEL
+        self._count_rows(counter, rows)
         if counter == "died":
-            self._count("left", rows_mask)
-
-    def _count(self, name: str, mask: np.ndarray) -> None:
-        self._count_rows(name, np.flatnonzero(mask))
+            self._count_rows("left", rows)
 
     def _count_rows(self, name: str, rows: np.ndarray) -> None:
         counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))

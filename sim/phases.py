@@ -472,3 +472,38 @@ def _moving_city(
             target[household[i]] = (np.int64(city[i]) + step) % n_cities
     for i in range(status.shape[0]):
         moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
+
+
+def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_follow: np.ndarray) -> np.ndarray:
+    """Migrants who settle as dependants: heads and spouses, and minor children, of households that take them.
+
+    Parameters
+    ----------
+    pop : Population
+        The rows of the month.
+    month : int
+        The month (for ages).
+    spouse_follows, minors_follow : ndarray of bool
+        Per household, whether the head's or spouse's partner, and the minor children, follow.
+
+    Returns
+    -------
+    ndarray of int64
+        The dependants' rows, in order.
+    """
+    follows = np.zeros(pop.size, bool)
+    _dependants(month, pop.status, pop.role, pop.household, pop.birth_month, spouse_follows, minors_follow, follows)
+    return np.flatnonzero(follows)
+
+
+@numba.njit(cache=True, nogil=True)
+def _dependants(
+    month, status, role, household, birth_month, spouse_follows, minors_follow, follows
+):  # pragma: no cover - compiled
+    for i in range(status.shape[0]):
+        if status[i] != MIGRANT:
+            continue
+        h = household[i]
+        partner = spouse_follows[h] and (role[i] == HEAD or role[i] == SPOUSE)
+        minor = minors_follow[h] and role[i] == CHILD and month - np.int64(birth_month[i]) < MINOR_AGE * 12
+        follows[i] = partner or minor
