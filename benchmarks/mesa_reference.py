@@ -808,6 +808,8 @@ class MesaSettlement(mesa.Model):
                 "eligible_any": stats.eligible_any * w,
                 **{f"eligible_{c}": stats.eligible_by_channel[i] * w for i, c in enumerate(CHANNELS)},
                 "eligible_not_applied": stats.eligible_not_applied * w,
+                # The reference models the base scenario's immediate awareness: nobody is unaware.
+                "eligible_unaware": 0.0,
                 "blocked_only_by_gap": stats.blocked_only_by_gap * w,
                 "points_pool": pool[index] * w,
                 "formal_share": formal[index] / migrants[index] if migrants[index] else 0.0,

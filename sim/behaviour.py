@@ -15,25 +15,6 @@ YEARS_IN_CITY_CAP = 10
 OVER_45 = 45
 
 
-def employment_transitions(
-    pop: Population, working: np.ndarray, u: np.ndarray, dynamics: EmploymentDynamics, month: int, age: np.ndarray
-) -> np.ndarray:
-    """Next month's employment state for every row (unchanged where ``working`` is False).
-
-    Entries into formal work are scaled up for college graduates and down above 45; dated
-    shocks scale exits from formal work and all hiring. The rates of the 12 kinds of person
-    (state × college × over 45) are tabulated once, then looked up per row.
-    """
-    to_formal, to_informal, to_unemployed = transition_table(dynamics, month)
-    kind = (pop.employment.astype(np.int8) * 4 + (pop.education >= COLLEGE) * 2 + (age >= OVER_45)).astype(np.intp)
-    first = to_formal[kind]
-    second = first + to_informal[kind]
-    third = second + to_unemployed[kind]
-    state = pop.employment
-    new = np.where(u < first, FORMAL, np.where(u < second, INFORMAL, np.where(u < third, UNEMPLOYED, state)))
-    return np.where(working, new, state).astype(np.int8)
-
-
 def transition_table(dynamics: EmploymentDynamics, month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Monthly rates into formal, informal and unemployed for each kind ``state*4 + college*2 + over_45``."""
     exit_factor, hiring_factor = 1.0, 1.0

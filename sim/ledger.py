@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 WORD_BITS = 64
@@ -103,17 +104,10 @@ class BitLedger:
         return BitLedger(self.lo[rows], self.hi[rows], self.lifetime[rows])
 
 
-def advance_all(ledger: BitLedger, bit: np.ndarray) -> None:
-    """Close a month for every row at once: shift all histories and record ``bit``."""
-    ledger.hi <<= _ONE
-    ledger.hi |= ledger.lo >> np.uint64(WORD_BITS - 1)
-    ledger.lo <<= _ONE
-    ledger.lo |= bit.astype(np.uint64)
-    ledger.lifetime += bit
-
-
-def shift_all(ledger: BitLedger) -> None:
-    """Close a month for every row with nothing recorded (e.g. no back-payment this month)."""
-    ledger.hi <<= _ONE
-    ledger.hi |= ledger.lo >> np.uint64(WORD_BITS - 1)
-    ledger.lo <<= _ONE
+@numba.njit(cache=True, nogil=True, inline="always")
+def popcount_word(word: np.uint64) -> int:  # pragma: no cover - compiled
+    """Set bits of one word, in compiled code (numba has no portable popcount intrinsic for uint64)."""
+    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    word = (word & np.uint64(0x3333333333333333)) + ((word >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((word * np.uint64(0x0101010101010101)) >> np.uint64(56))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import mesa
@@ -28,13 +29,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim import __version__
-from sim.behaviour import application_probability, employment_transitions, intention_logit, service_cost
-from sim.ledger import advance_all, popcount, shift_all, window_masks_per_row
-from sim.months import month_label, month_labels
+from sim import __version__, phases
+from sim.behaviour import application_probability, intention_logit, service_cost, transition_table
+from sim.months import month_label
 from sim.person import PROVINCE_INDEX
 from sim.population import (
-    CHILD,
     COLLEGE,
     EDUCATION_LEVELS,
     FORMAL,
@@ -43,20 +42,18 @@ from sim.population import (
     LEFT,
     MIGRANT,
     MINOR_AGE,
+    MONTH_DTYPE,
     NO_CHANNEL,
     NO_MONTH,
-    OWN,
-    PARENT,
     RENT,
     SETTLED,
     SPOUSE,
-    UNEMPLOYED,
-    household_any,
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
-from sim.rules.channels import channel_eligible, channel_verdicts
+from sim.rules.channels import channel_eligible
 from sim.rules.context import Households, RuleContext
+from sim.rules.kernel import compile_period, verdict_bits
 from sim.rules.points import item_points, score
 from sim.rules.service import delay_months, effective_service, is_far, needs_home_trip, processing_days, trips
 from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario, Service
@@ -66,6 +63,10 @@ from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
 
 CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
+BYTE_BITS = (np.arange(256)[:, None] >> np.arange(len(CHANNELS))) & 1
+"""Bit ``c`` of each byte value: turns a histogram of verdict bytes into counts per channel."""
+LOWEST_BIT = np.array([(value & -value).bit_length() - 1 if value else 0 for value in range(256)], np.int8)
+"""Index of the lowest set bit of each byte value: the first channel, in CHANNELS order, of a byte of verdicts."""
 COUNTERS = ("arrived", "left", "died", "applied", "settled", "dependants_settled")
 MONTHLY_COLUMNS = [
     "scenario",
@@ -178,7 +179,7 @@ class SettlementModel(mesa.Model):
         ]
         self.month = scenario.start
         self.periods: list[RulePeriod | None] = [None] * len(self.city_ids)
-        self.grandfather_until = np.full(self.population.size, NO_MONTH, np.int32)
+        self.grandfather_until = np.full(self.population.size, NO_MONTH, MONTH_DTYPE)
         self.grandfather_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
         self.initial_agents = int((self.population.status == MIGRANT).sum())
         behaviour = scenario.behaviour
@@ -257,12 +258,12 @@ class SettlementModel(mesa.Model):
     def demography(self) -> None:
         """Activate this month's arrivals; remove those who die."""
         pop = self.pop
-        arriving = (pop.status == INACTIVE) & (pop.arrival_month == self.month)
+        arriving = np.flatnonzero((pop.status == INACTIVE) & (pop.arrival_month == self.month))
         pop.status[arriving] = MIGRANT
-        self.known_period[: pop.size][arriving] = self._current_periods()[pop.city[arriving]]
-        self._count("arrived", arriving)
+        self.known_period[arriving] = self._current_periods()[pop.city[arriving]]
+        self._count_rows("arrived", arriving)
         u = self.streams.uniform("mortality", self.month, pop.size)
-        dying = (pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12)
+        dying = np.flatnonzero((pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12))
         self._leave(dying, "died")
 
     def inform(self) -> None:
@@ -293,28 +294,27 @@ class SettlementModel(mesa.Model):
             rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == index))
             if not len(rows):
                 continue
-            # Gathering most rows costs more than evaluating all of them and keeping some.
-            whole = len(rows) > pop.size // 2
-            ctx = RuleContext(pop, self.month, self.regions, rows=None if whole else rows, households=households)
-            eligible, if_filled = self._eligibility(period, ctx)
-            if whole:
-                eligible, if_filled = eligible[:, rows], if_filled[:, rows]
+            program = compile_period(period, self.month, self.regions)
+            eligible, if_filled = verdict_bits(program, pop, rows, self.month, households)
             stats = self._month_stats[index]
-            stats.eligible_by_channel += eligible.sum(axis=1)
+            stats.eligible_by_channel += np.bincount(eligible, minlength=256) @ BYTE_BITS
             known = self._known_eligibility(index, period, rows, eligible, households)
             grandfathered = np.flatnonzero(
                 (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
             )
             # Grandfathered persons keep the channel they had (``known`` may be ``eligible`` itself).
-            eligible[self.grandfather_channel[rows[grandfathered]], grandfathered] = True
-            known[self.grandfather_channel[rows[grandfathered]], grandfathered] = True
+            kept = np.left_shift(1, self.grandfather_channel[rows[grandfathered]]).astype(np.uint8)
+            eligible[grandfathered] |= kept
+            known[grandfathered] |= kept
+            # The first channel in CHANNELS order that admits a person is the one they apply to;
+            # points only when no ordinary channel admits them.
+            self.eligible_channel[rows] = program.first_channel[eligible]
+            eligible_any = self.eligible_channel[rows] != NO_CHANNEL
+            channel = program.first_channel[known]
             pending = np.flatnonzero(pop.applied_channel[rows] != NO_CHANNEL)
-            self.still_eligible[rows[pending]] = eligible[pop.applied_channel[rows[pending]], pending]
-            eligible_any = eligible.any(axis=0)
+            self.still_eligible[rows[pending]] = (eligible[pending] >> pop.applied_channel[rows[pending]]) & 1
             stats.eligible_any += eligible_any.sum()
-            stats.blocked_only_by_gap += (~eligible_any & if_filled.any(axis=0)).sum()
-            channel = _first_channel(period, known)
-            self.eligible_channel[rows] = channel if known is eligible else _first_channel(period, eligible)
+            stats.blocked_only_by_gap += (~eligible_any & (if_filled != 0)).sum()
             stats.eligible_unaware += (eligible_any & (channel == NO_CHANNEL)).sum()
             # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
             waiting = pop.applied_channel[rows]
@@ -323,8 +323,7 @@ class SettlementModel(mesa.Model):
             candidates = np.flatnonzero((channel != NO_CHANNEL) & free)
             if not len(candidates):
                 continue
-            in_context = rows[candidates] if whole else candidates
-            chance = self._application_probability(rows[candidates], ctx, in_context, households)
+            chance = self._application_probability(rows[candidates], households)
             services = self._services(period)
             if services:
                 chance, trip_counts, home_trips = self._service_cost(
@@ -363,61 +362,67 @@ class SettlementModel(mesa.Model):
     def work_and_contribute(self) -> None:
         """Employment transitions, then this month's social insurance, tax and back-payment."""
         pop, behaviour = self.pop, self.scenario.behaviour
-        age = pop.age_years(self.month)
-        present = pop.status == MIGRANT
-        retirement = self.retirement_age[: pop.size]
-        working = present & (pop.role != PARENT) & (age >= WORKING_AGE_MIN) & (age < retirement)
-        u = self.streams.uniform("employment", self.month, pop.size)
-        pop.employment[:] = employment_transitions(pop, working, u, behaviour.employment, self.month, age)
-        pop.employment[~working] = UNEMPLOYED
-        paid = working & (pop.employment == FORMAL)
-        employed = working & (pop.employment != UNEMPLOYED)
-        advance_all(pop.social_insurance, paid)
-        shift_all(pop.back_paid)
-        advance_all(pop.tax, employed & pop.has_business)
-        pop.employed_months += employed
-        for region, members in enumerate(self.region_members):
-            advance_all(pop.region_paid[region], paid & members[pop.city])
-        self._back_pay(paid)
+        to_formal, to_informal, to_unemployed = transition_table(behaviour.employment, self.month)
+        to_informal = to_formal + to_informal
+        thresholds = np.stack([to_formal, to_informal, to_informal + to_unemployed])
+        windows = np.array(
+            [p.rules.back_payment.window_months if p and p.rules.back_payment.allowed else 0 for p in self.periods]
+        )
+        back_u = (
+            self.streams.uniform("back_payment", self.month, pop.size) if windows.any() else np.zeros(0, np.float32)
+        )
+        phases.work_and_contribute(
+            pop,
+            self.month,
+            self.retirement_age[: pop.size],
+            WORKING_AGE_MIN,
+            self.streams.uniform("employment", self.month, pop.size),
+            thresholds,
+            np.array(self.region_members, bool).reshape(len(self.region_members), len(self.city_ids)),
+            back_u,
+            behaviour.back_payment_rate,
+            windows,
+        )
 
     def reside(self) -> None:
         """Residence permits, home purchases and moves within the city."""
         pop, behaviour = self.pop, self.scenario.behaviour
-        present = pop.status == MIGRANT
         permit_after = np.array([p.rules.residence_permit.after_months if p else 10**6 for p in self.periods])
-        u = self.streams.uniform("permit", self.month, pop.size)
-        entitled = present & (pop.permit_month == NO_MONTH) & (self.month - pop.city_since >= permit_after[pop.city])
-        pop.permit_month[entitled & (u < behaviour.permit_take_up_rate)] = self.month
-        heads = present & (pop.role == HEAD) & (pop.tenure == RENT)
-        u = self.streams.uniform("home_purchase", self.month, pop.size)
-        buying = self._household_rows(heads & (u < behaviour.home_purchase_rate)) & present
-        pop.tenure[buying] = OWN
-        u = self.streams.uniform("community", self.month, pop.size)
-        moving = self._household_rows(heads & (u < behaviour.community_change_rate)) & present
-        pop.community_since[moving] = self.month
+        phases.reside(
+            pop,
+            self.month,
+            permit_after,
+            self.streams.uniform("permit", self.month, pop.size),
+            behaviour.permit_take_up_rate,
+            self.streams.uniform("home_purchase", self.month, pop.size),
+            behaviour.home_purchase_rate,
+            self.streams.uniform("community", self.month, pop.size),
+            behaviour.community_change_rate,
+            self.n_households,
+        )
 
     def migrate(self) -> None:
         """Households return home or move to another city (histories do not travel, regions' do)."""
         pop, behaviour = self.pop, self.scenario.behaviour
-        heads = (pop.status == MIGRANT) & (pop.role == HEAD)
-        rate = behaviour.return_home_rate * np.where(
-            pop.employment == UNEMPLOYED, behaviour.unemployed_return_multiplier, 1.0
+        returning = phases.returning_home(
+            pop,
+            self.streams.uniform("return_home", self.month, pop.size),
+            behaviour.return_home_rate,
+            behaviour.unemployed_return_multiplier,
+            self.n_households,
         )
-        u = self.streams.uniform("return_home", self.month, pop.size)
-        returning = self._household_rows(heads & (u < rate)) & (pop.status == MIGRANT)
-        self._leave(returning, "left")
+        self._leave(np.flatnonzero(returning), "left")
         if len(self.city_ids) < 2:
             return
-        u = self.streams.uniform("move_city", self.month, pop.size)
-        movers_heads = heads & ~returning & (u < behaviour.move_city_rate)
-        pick = self.streams.uniform("move_target", self.month, pop.size)
-        step = 1 + np.floor(pick * (len(self.city_ids) - 1)).astype(np.int16)
-        target_of_head = ((pop.city + step) % len(self.city_ids)).astype(np.int8)
-        household_target = np.full(self.n_households, -1, np.int8)
-        household_target[pop.household[movers_heads]] = target_of_head[movers_heads]
-        moving = (household_target[pop.household] >= 0) & (pop.status == MIGRANT)
-        rows = np.flatnonzero(moving)
-        pop.city[rows] = household_target[pop.household[rows]]
+        rows, cities = phases.moving_city(
+            pop,
+            self.streams.uniform("move_city", self.month, pop.size),
+            behaviour.move_city_rate,
+            self.streams.uniform("move_target", self.month, pop.size),
+            len(self.city_ids),
+            self.n_households,
+        )
+        pop.city[rows] = cities
         pop.city_since[rows] = self.month + 1
         pop.community_since[rows] = self.month + 1
         pop.permit_month[rows] = NO_MONTH
@@ -433,18 +438,7 @@ class SettlementModel(mesa.Model):
     def collect(self) -> None:
         """Record this month's indicators per city (in real persons)."""
         pop, w = self.pop, self.scale
-        migrants = np.bincount(pop.city[pop.status == MIGRANT], minlength=len(self.city_ids))
-        settled = np.bincount(pop.city[pop.status == SETTLED], minlength=len(self.city_ids))
-        formal = np.bincount(
-            pop.city[(pop.status == MIGRANT) & (pop.employment == FORMAL)], minlength=len(self.city_ids)
-        )
-        pool = np.bincount(
-            pop.city[(pop.status == MIGRANT) & (pop.applied_channel == POINTS)], minlength=len(self.city_ids)
-        )
-        pending = np.bincount(
-            pop.city[(pop.status == MIGRANT) & (pop.applied_channel != POINTS) & (pop.applied_channel != NO_CHANNEL)],
-            minlength=len(self.city_ids),
-        )
+        migrants, settled, formal, pool, pending = phases.city_counts(pop, len(self.city_ids))
         for index, city in enumerate(self.city_ids):
             stats = self._month_stats[index]
             row = {
@@ -577,18 +571,6 @@ class SettlementModel(mesa.Model):
             for index, stats in enumerate(self._month_stats):
                 stats.service["lapsed"] += counts[index]
 
-    def _eligibility(self, period: RulePeriod, ctx: RuleContext) -> tuple[np.ndarray, np.ndarray]:
-        """Return (channels × rows) eligibility now and had all gaps been paid (points: preconditions)."""
-        eligible = np.zeros((len(CHANNELS), ctx.pop.size), bool)
-        if_filled = np.zeros((len(CHANNELS), ctx.pop.size), bool)
-        for name, channel in period.channels():
-            index = CHANNEL_INDEX[name]
-            if isinstance(channel, PointsChannel) and not channel.routes:
-                eligible[index] = if_filled[index] = ctx.age_years >= MINOR_AGE
-            else:
-                eligible[index], if_filled[index] = channel_verdicts(channel, ctx)
-        return eligible, if_filled
-
     def _current_periods(self) -> np.ndarray:
         """Index of each city's rule period in force (-1: none yet)."""
         return np.array([-1 if p is None else p.index for p in self.periods], np.int16)
@@ -609,7 +591,7 @@ class SettlementModel(mesa.Model):
     def _known_eligibility(
         self, city: int, period: RulePeriod, rows: np.ndarray, eligible: np.ndarray, households: Households
     ) -> np.ndarray:
-        """``eligible`` (channels × rows), restricted for persons who do not know ``period``.
+        """``eligible`` (one bit per channel, per row), restricted for persons who do not know ``period``.
 
         Such a person applies only through a channel that the rules they know admit them to as well;
         a person who knows no rules (the city had none when they learned) applies nowhere. Returns
@@ -624,24 +606,22 @@ class SettlementModel(mesa.Model):
             these = unaware[known_index[unaware] == index]
             old = self.seen_periods[city].get(int(index))
             if old is None:
-                known[:, these] = False
+                known[these] = 0
                 continue
-            ctx = RuleContext(self.pop, self.month, self.regions, rows=rows[these], households=households)
-            known[:, these] &= self._eligibility(old, ctx)[0]
+            program = compile_period(old, self.month, self.regions)
+            known[these] &= verdict_bits(program, self.pop, rows[these], self.month, households)[0]
         return known
 
-    def _application_probability(
-        self, rows: np.ndarray, ctx: RuleContext, local: np.ndarray, households: Households
-    ) -> np.ndarray:
+    def _application_probability(self, rows: np.ndarray, households: Households) -> np.ndarray:
         pop = self.pop
         household = pop.household[rows]
         role = pop.role[rows]
         partner = ((role == HEAD) | (role == SPOUSE)) & (households.spouses[household] > 0)
         children = households.minors[household] > 0
         intention = self.scenario.behaviour.intention
-        logit = intention_logit(
-            pop, rows, intention, ctx.age_years[local], ctx.months_in_city[local], partner, children
-        )
+        age = ((self.month - pop.birth_month[rows]) // 12).astype(np.int16)
+        months_in_city = np.maximum(self.month - pop.city_since[rows], 0).astype(np.int16)
+        logit = intention_logit(pop, rows, intention, age, months_in_city, partner, children)
         return application_probability(logit, intention)
 
     def _apply(self, rows: np.ndarray, channels: np.ndarray, period: RulePeriod) -> None:
@@ -702,9 +682,7 @@ class SettlementModel(mesa.Model):
         minors_household[household[rows[minors_follow]]] = True
         channel_of_household = np.full(self.n_households, NO_CHANNEL, np.int8)
         channel_of_household[household[rows]] = channels
-        partner = spouse_household[household] & ((pop.role == HEAD) | (pop.role == SPOUSE))
-        minor = minors_household[household] & (pop.role == CHILD) & (self.month - pop.birth_month < MINOR_AGE * 12)
-        dependants = np.flatnonzero((pop.status == MIGRANT) & (partner | minor))
+        dependants = phases.dependants(pop, self.month, spouse_household, minors_household)
         pop.status[dependants] = SETTLED
         pop.settled_month[dependants] = self.month
         pop.settled_channel[dependants] = channel_of_household[household[dependants]]
@@ -760,56 +738,27 @@ class SettlementModel(mesa.Model):
         row["quota"] = float("nan") if quota is None else quota * self.scale
         self.datacollector.add_table_row("rounds", row)
 
-    def _back_pay(self, paying: np.ndarray) -> None:
-        """Persons paying again may back-pay (补缴) recent gaps, where the city allows it."""
-        pop = self.pop
-        windows = np.array(
-            [p.rules.back_payment.window_months if p and p.rules.back_payment.allowed else 0 for p in self.periods]
-        )
-        u = self.streams.uniform("back_payment", self.month, pop.size)
-        rows = np.flatnonzero(paying & (u < self.scenario.behaviour.back_payment_rate) & (windows[pop.city] > 0))
-        if not len(rows):
-            return
-        span = np.minimum(windows[pop.city[rows]], self.month + 1 - pop.city_since[rows])
-        lo_mask, hi_mask = window_masks_per_row(span)
-        gap_lo = lo_mask & ~pop.social_insurance.lo[rows]
-        gap_hi = hi_mask & ~pop.social_insurance.hi[rows]
-        has_gap = popcount(gap_lo, gap_hi) > 0
-        rows, gap_lo, gap_hi = rows[has_gap], gap_lo[has_gap], gap_hi[has_gap]
-        pop.social_insurance.mark_recent(rows, (gap_lo, gap_hi))
-        pop.back_paid.mark_recent(rows, (gap_lo, gap_hi))
-        for region, members in enumerate(self.region_members):
-            inside = rows[members[pop.city[rows]]]
-            pop.region_paid[region].mark_recent(
-                inside, (gap_lo[members[pop.city[rows]]], gap_hi[members[pop.city[rows]]])
-            )
-
     def _grandfather(self, city_index: int, previous: RulePeriod, months: int) -> None:
         pop = self.pop
         rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index))
         if not len(rows):
             return
-        old, _ = self._eligibility(previous, RuleContext(pop, self.month, self.regions, rows=rows))
-        old[POINTS] = False
-        keep = old.any(axis=0)
+        program = compile_period(previous, self.month, self.regions)
+        old, _ = verdict_bits(program, pop, rows, self.month, Households(pop, self.month))
+        old &= np.uint8(0xFF ^ (1 << POINTS))
+        keep = old != 0
         self.grandfather_until[rows[keep]] = self.month + months
-        self.grandfather_channel[rows[keep]] = old.argmax(axis=0)[keep]
+        self.grandfather_channel[rows[keep]] = LOWEST_BIT[old[keep]]
 
-    def _household_rows(self, heads: np.ndarray) -> np.ndarray:
-        return household_any(self.pop.household, heads, self.n_households)[self.pop.household]
-
-    def _leave(self, rows_mask: np.ndarray, counter: str) -> None:
+    def _leave(self, rows: np.ndarray, counter: str) -> None:
         pop = self.pop
-        self._lapse(np.flatnonzero(rows_mask & (pop.applied_channel != NO_CHANNEL)))
-        pop.status[rows_mask] = LEFT
-        pop.left_month[rows_mask] = self.month
-        pop.applied_channel[rows_mask] = NO_CHANNEL
-        self._count(counter, rows_mask)
+        self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
+        pop.status[rows] = LEFT
+        pop.left_month[rows] = self.month
+        pop.applied_channel[rows] = NO_CHANNEL
+        self._count_rows(counter, rows)
         if counter == "died":
-            self._count("left", rows_mask)
-
-    def _count(self, name: str, mask: np.ndarray) -> None:
-        self._count_rows(name, np.flatnonzero(mask))
+            self._count_rows("left", rows)
 
     def _count_rows(self, name: str, rows: np.ndarray) -> None:
         counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
@@ -830,24 +779,26 @@ class SettlementModel(mesa.Model):
     def _settlers(self) -> pd.DataFrame:
         pop = self.population
         rows = np.flatnonzero(pop.status == SETTLED)
+        months, month_codes = np.unique(pop.settled_month[rows], return_inverse=True)
         return pd.DataFrame(
             {
-                "scenario": self.scenario.id,
+                "scenario": _labelled(np.zeros(len(rows), np.int8), [self.scenario.id]),
                 "seed": self.seed,
-                "city": np.array(self.city_ids, dtype=object)[pop.city[rows]],
-                "month": month_labels(pop.settled_month[rows]),
-                "channel": np.array(CHANNELS, dtype=object)[pop.settled_channel[rows]],
+                "city": _labelled(pop.city[rows], self.city_ids),
+                "month": _labelled(month_codes, [month_label(m) for m in months]),
+                "channel": _labelled(pop.settled_channel[rows], CHANNELS),
                 "is_dependant": pop.is_dependant[rows],
-                "age": (pop.settled_month[rows] - pop.birth_month[rows]) // 12,
+                "age": ((pop.settled_month[rows] - pop.birth_month[rows]) // 12).astype(np.int32),
                 "is_male": pop.is_male[rows],
-                "education": np.array(EDUCATION_LEVELS, dtype=object)[pop.education[rows]],
+                "education": _labelled(pop.education[rows], EDUCATION_LEVELS),
                 "social_insurance_months": pop.social_insurance.lifetime[rows],
-                "months_in_city": pop.settled_month[rows] - pop.city_since[rows],
+                "months_in_city": (pop.settled_month[rows] - pop.city_since[rows]).astype(np.int32),
                 "wait_months": np.where(
                     pop.applied_month[rows] >= 0, pop.settled_month[rows] - pop.applied_month[rows], 0
-                ),
+                ).astype(np.int32),
                 "persons": self.scale,
-            }
+            },
+            copy=False,  # the columns are fresh arrays: copying them would double the table's peak
         )
 
     def _manifest(self, seconds: float) -> dict[str, object]:
@@ -870,14 +821,17 @@ class SettlementModel(mesa.Model):
         }
 
 
-def _first_channel(period: RulePeriod, eligible: np.ndarray) -> np.ndarray:
-    """The channel each row applies to: the first in CHANNELS order that admits them, points last."""
-    channel = np.full(eligible.shape[1], NO_CHANNEL, np.int8)
-    for name, _ in reversed(list(period.channels())):
-        if CHANNEL_INDEX[name] != POINTS:
-            channel[eligible[CHANNEL_INDEX[name]]] = CHANNEL_INDEX[name]
-    channel[(channel == NO_CHANNEL) & eligible[POINTS]] = POINTS
-    return channel
+def _labelled(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
+    """``labels[codes]`` as a categorical whose categories are in sorted order.
+
+    One small code per row instead of a string per row keeps the settlers table of a large run
+    small; sorted categories make sorting and grouping by the column order rows as the strings would.
+    """
+    order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
+    rank = np.empty(len(labels), np.int32)
+    rank[order] = np.arange(len(labels), dtype=np.int32)
+    dtype = np.int8 if len(labels) <= np.iinfo(np.int8).max else np.int32
+    return pd.Categorical.from_codes(rank.astype(dtype)[codes], [labels[i] for i in order])
 
 
 def _mean_p90(values: np.ndarray) -> tuple[float, float]:

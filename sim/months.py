@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import numpy as np
-
 MID_MONTH_DAY = 15
 
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -83,11 +81,3 @@ def parse_date(value: object) -> dt.date:
 def _governed_month(day: dt.date) -> int:
     index = month_index(day.year, day.month)
     return index if day.day <= MID_MONTH_DAY else index + 1
-
-
-def month_labels(indices: object) -> list[str]:
-    """Vectorised :func:`month_label` for an array of month indices (labels computed once per month)."""
-    values = np.asarray(indices)
-    unique, inverse = np.unique(values, return_inverse=True)
-    labels = np.array([month_label(m) for m in unique], dtype=object)
-    return list(labels[inverse.reshape(-1)])

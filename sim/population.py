@@ -16,6 +16,9 @@ from sim.scenario.schema import EDUCATION_LEVELS, SKILL_LEVELS
 
 NO_MONTH = -1
 """Month value meaning "never" (no permit, not graduated, not settled...)."""
+MONTH_DTYPE = np.int16
+"""Storage type of month-valued fields: month indices (``year * 12 + month - 1``) stay below
+32,767 until the year 2730, and two bytes per field instead of four keep the population small."""
 
 # status
 INACTIVE, MIGRANT, SETTLED, LEFT = 0, 1, 2, 3
@@ -46,20 +49,20 @@ class Population:
     city: np.ndarray  # int8, index into the scenario's cities
     household: np.ndarray  # int32
     role: np.ndarray  # int8, HEAD / SPOUSE / CHILD / PARENT
-    birth_month: np.ndarray  # int32
+    birth_month: np.ndarray  # int16 (MONTH_DTYPE)
     is_male: np.ndarray  # bool
     education: np.ndarray  # int8, index into EDUCATION_LEVELS
     skill: np.ndarray  # int8, index into SKILL_LEVELS
-    graduated_month: np.ndarray  # int32
+    graduated_month: np.ndarray  # int16 (MONTH_DTYPE)
     is_rural: np.ndarray  # bool
     has_land: np.ndarray  # bool
     origin_province: np.ndarray  # int8
     employment: np.ndarray  # int8, UNEMPLOYED / INFORMAL / FORMAL
     has_business: np.ndarray  # bool, pays business tax while working
-    arrival_month: np.ndarray  # int32, entry into the population (slot activation)
-    city_since: np.ndarray  # int32, arrival in the current city
-    permit_month: np.ndarray  # int32, residence permit held since
-    community_since: np.ndarray  # int32
+    arrival_month: np.ndarray  # int16 (MONTH_DTYPE), entry into the population (slot activation)
+    city_since: np.ndarray  # int16 (MONTH_DTYPE), arrival in the current city
+    permit_month: np.ndarray  # int16 (MONTH_DTYPE), residence permit held since
+    community_since: np.ndarray  # int16 (MONTH_DTYPE)
     tenure: np.ndarray  # int8, RENT / OWN
     owns_commercial: np.ndarray  # bool
     floor_area_m2: np.ndarray  # float32, the household's dwelling (same on every member)
@@ -71,24 +74,24 @@ class Population:
     back_paid: BitLedger  # which of those months were back-paid
     tax: BitLedger  # business tax paid in the current city
     region_paid: list[BitLedger] = field(default_factory=list)  # paid anywhere in region r
-    applied_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    applied_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
     applied_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
-    decision_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    settled_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    decision_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
+    settled_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
     settled_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     is_dependant: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    left_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    left_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
 
     def __post_init__(self) -> None:
         n = len(self.status)
         for name, default, dtype in (
-            ("applied_month", NO_MONTH, np.int32),
+            ("applied_month", NO_MONTH, MONTH_DTYPE),
             ("applied_channel", NO_CHANNEL, np.int8),
-            ("decision_month", NO_MONTH, np.int32),
-            ("settled_month", NO_MONTH, np.int32),
+            ("decision_month", NO_MONTH, MONTH_DTYPE),
+            ("settled_month", NO_MONTH, MONTH_DTYPE),
             ("settled_channel", NO_CHANNEL, np.int8),
             ("is_dependant", False, bool),
-            ("left_month", NO_MONTH, np.int32),
+            ("left_month", NO_MONTH, MONTH_DTYPE),
         ):
             if len(getattr(self, name)) != n:
                 setattr(self, name, np.full(n, default, dtype))

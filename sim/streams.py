@@ -7,6 +7,10 @@ variant run of one seed differ by policy, not by noise.
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 DECISIONS = {
@@ -34,6 +38,21 @@ DECISIONS = {
 """Stable codes: renaming a decision must not change another decision's draws."""
 
 
+SPLIT_MIN = 1 << 17
+"""Draws at least this long are generated in two halves at once, the second on a helper thread."""
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@functools.cache
+def _helper_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(1, thread_name_prefix="streams")
+
+
+if hasattr(os, "register_at_fork"):
+    # A forked child has no helper thread: it makes its own on its first long draw.
+    os.register_at_fork(after_in_child=_helper_thread.cache_clear)
+
+
 class Streams:
     """Factory of per-(decision, month) generators for one seed.
 
@@ -48,12 +67,31 @@ class Streams:
 
     def generator(self, decision: str, key: int = 0) -> np.random.Generator:
         """A generator for ``decision`` in month (or other key) ``key``."""
-        sequence = np.random.SeedSequence(self.seed, spawn_key=(DECISIONS[decision], int(key) & 0xFFFF_FFFF))
-        return np.random.Generator(np.random.PCG64(sequence))
+        return np.random.Generator(np.random.PCG64(self._sequence(decision, key)))
 
     def uniform(self, decision: str, month: int, size: int) -> np.ndarray:
-        """``size`` uniforms in [0, 1) as ``float32``, one per slot."""
-        return self.generator(decision, month).random(size, dtype=np.float32)
+        """``size`` uniforms in [0, 1) as ``float32``, one per slot.
+
+        The same numbers as ``generator(decision, month).random(size, dtype=np.float32)``; long
+        draws are generated in two halves on two threads (numpy releases the GIL while filling).
+        """
+        out = np.empty(size, np.float32)
+        sequence = self._sequence(decision, month)
+        # A float32 draw takes the low then the high 32 bits of each 64-bit output of PCG64, so
+        # the second half, from an even position, starts ``half // 2`` outputs along the stream.
+        half = (size // 2) & ~1 if size >= SPLIT_MIN and _CORES > 1 else 0
+        pending = None
+        if half:
+            second = np.random.PCG64(sequence)
+            second.advance(half // 2)
+            pending = _helper_thread().submit(np.random.Generator(second).random, out=out[half:], dtype=np.float32)
+        np.random.Generator(np.random.PCG64(sequence)).random(out=out[: half or size], dtype=np.float32)
+        if pending is not None:
+            pending.result()
+        return out
+
+    def _sequence(self, decision: str, key: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.seed, spawn_key=(DECISIONS[decision], int(key) & 0xFFFF_FFFF))
 
 
 def unbiased_round(value: float, u: float) -> int:

@@ -26,6 +26,7 @@ from sim.population import (
     INACTIVE,
     INFORMAL,
     MIGRANT,
+    MONTH_DTYPE,
     NO_MONTH,
     OWN,
     PARENT,
@@ -96,6 +97,7 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     # Slots in order of arrival: the persons present in a month are then a prefix of the arrays.
     parts.sort(key=lambda part: part[:2])
     columns = _concatenate([part for _, _, part in parts])
+    del parts  # emptied by _concatenate
     n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
     regions = region_index(scenario)
     city_ids = list(scenario.cities)
@@ -104,9 +106,11 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     _simulate_history(pop, columns["months_in_city"], scenario.behaviour.employment, scenario.start, streams)
     for index, members in enumerate(region_cities):
         inside = np.isin(pop.city, members)
-        ledger = pop.region_paid[index]
-        ledger.lo[inside], ledger.hi[inside] = pop.social_insurance.lo[inside], pop.social_insurance.hi[inside]
-        ledger.lifetime[inside] = pop.social_insurance.lifetime[inside]
+        ledger, paid = pop.region_paid[index], pop.social_insurance
+        # In place: fancy-indexed copies would be temporaries as large as the ledger.
+        np.copyto(ledger.lo, paid.lo, where=inside)
+        np.copyto(ledger.hi, paid.hi, where=inside)
+        np.copyto(ledger.lifetime, paid.lifetime, where=inside)
     return Synthesis(pop, scale, n_households, regions)
 
 
@@ -169,7 +173,7 @@ def _households(
     education = np.where(role == CHILD, 0, education).astype(np.int8)
     skill = _categorical(rng, spec.skill_shares, SKILL_INDEX, rows)
     skill = np.where(np.isin(role, (CHILD, PARENT)), 0, skill).astype(np.int8)
-    graduated = np.full(rows, NO_MONTH, np.int32)
+    graduated = np.full(rows, NO_MONTH, MONTH_DTYPE)
     for level, grad_age in GRADUATION_AGE.items():
         has = education == EDUCATION_INDEX[level]
         graduated[has] = np.minimum(birth[has] + grad_age * 12 + 6, month - 1)
@@ -180,11 +184,11 @@ def _households(
     employment = np.where(working, employment, UNEMPLOYED).astype(np.int8)
     since = np.maximum(city_since[head], birth) if initial else np.full(rows, arrival, np.int32)
     months_in_city = (month - since).astype(np.int32)
-    permit = np.full(rows, NO_MONTH, np.int32)
+    permit = np.full(rows, NO_MONTH, MONTH_DTYPE)
     if initial:
         waited = rng.exponential(PERMIT_TAKE_UP_DELAY_MONTHS, rows)
         got = since + 6 + np.floor(waited).astype(np.int32)
-        permit = np.where(got < month, got, NO_MONTH).astype(np.int32)
+        permit = np.where(got < month, got, NO_MONTH).astype(MONTH_DTYPE)
     community_since = since.copy()
     if initial:
         moved = month - np.floor(rng.exponential(84.0, n)).astype(np.int32)
@@ -197,7 +201,7 @@ def _households(
         "city": np.full(rows, city, np.int8),
         "local_household": head,
         "role": role,
-        "birth_month": birth.astype(np.int32),
+        "birth_month": birth.astype(MONTH_DTYPE),
         "is_male": is_male,
         "education": education,
         "skill": skill,
@@ -207,10 +211,10 @@ def _households(
         "origin_province": rng.integers(0, PROVINCES, n).astype(np.int8)[head],
         "employment": employment,
         "has_business": (role == HEAD) & (rng.random(rows) < spec.business_owner_share),
-        "arrival_month": np.full(rows, month if initial else arrival, np.int32),
-        "city_since": since.astype(np.int32),
+        "arrival_month": np.full(rows, month if initial else arrival, MONTH_DTYPE),
+        "city_since": since.astype(MONTH_DTYPE),
         "permit_month": permit,
-        "community_since": community_since.astype(np.int32),
+        "community_since": community_since.astype(MONTH_DTYPE),
         "tenure": np.where(owns, OWN, RENT).astype(np.int8),
         "owns_commercial": ((rng.random(n) < spec.commercial_property_share)[head]) & (role == HEAD),
         "floor_area_m2": area.astype(np.float32),
@@ -238,15 +242,22 @@ def _categorical(rng: np.random.Generator, shares: dict[str, float], index: dict
 
 
 def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The parts' columns end to end; each column is removed from the parts once concatenated.
+
+    Column by column, the parts and the whole population are never both held in full.
+    """
     if not parts:
         raise ValueError("the scenario produces no persons: give a city some migrants or inflow")
     offset = 0
-    households = []
+    households = np.empty(sum(len(p["local_household"]) for p in parts), np.int32)
+    start = 0
     for part in parts:
-        households.append(part.pop("local_household") + offset)
-        offset = int(households[-1].max()) + 1
-    columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    columns["household"] = np.concatenate(households).astype(np.int32)
+        local = part.pop("local_household")
+        households[start : start + len(local)] = local + offset
+        start += len(local)
+        offset = int(local.max()) + offset + 1
+    columns = {key: np.concatenate([p.pop(key) for p in parts]) for key in list(parts[0])}
+    columns["household"] = households
     return columns
 
 

@@ -285,5 +285,10 @@ def summarise_settlers(settlers: pd.DataFrame) -> pd.DataFrame:
         social_insurance_months_sum=settlers["social_insurance_months"].astype(np.float64),
     )
     summary = frame.groupby(SETTLER_KEYS, sort=True, observed=True)[SETTLER_VALUES].sum().reset_index()
+    # The model's categorical labels become plain strings again: summaries of runs are concatenated,
+    # and categoricals with different categories would not concatenate to one dtype.
+    for name in SETTLER_KEYS:
+        if isinstance(summary[name].dtype, pd.CategoricalDtype):
+            summary[name] = summary[name].astype(str)
     summary["agents"] = summary["agents"].astype(np.int64)
     return summary

@@ -7,7 +7,8 @@ from functools import cached_property
 import numpy as np
 
 from sim.ledger import BitLedger, window_masks_per_row
-from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, NO_MONTH, SETTLED, SPOUSE, Population, household_any
+from sim.phases import household_totals
+from sim.population import NO_MONTH, Population
 from sim.rules.counting import History, count_ok, filled_count_ok
 from sim.scenario.schema import CountRule
 
@@ -24,15 +25,7 @@ class Households:
     """
 
     def __init__(self, pop: Population, month: int) -> None:
-        present = (pop.status == MIGRANT) | (pop.status == SETTLED)
-        size = int(pop.household.max()) + 1 if pop.size else 0
-        household = pop.household
-        self.members = np.bincount(household[present], minlength=size)
-        self.spouses = np.bincount(household[present & (pop.role == SPOUSE)], minlength=size)
-        minors = present & (pop.role == CHILD) & ((month - pop.birth_month) < MINOR_AGE * 12)
-        self.minors = np.bincount(household[minors], minlength=size)
-        settled_adult = (pop.status == SETTLED) & ((pop.role == HEAD) | (pop.role == SPOUSE))
-        self.has_settled_adult = household_any(household, settled_adult, size)
+        self.members, self.spouses, self.minors, self.has_settled_adult = household_totals(pop, month)
 
 
 class RuleContext:

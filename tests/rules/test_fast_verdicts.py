@@ -16,6 +16,7 @@ from sim.scenario import load_scenario, resolve_timeline
 from sim.scenario.schema import CountRule
 from sim.synthesis import synthesize
 from tests.conftest import FIXTURES, SCENARIOS
+from tests.rules.test_kernel import assert_kernel_equals_arrays
 
 T = month_index(2020, 3)
 WORDS = st.integers(0, 2**64 - 1)
@@ -71,3 +72,4 @@ def test_channel_verdicts_equal_route_by_route_evaluation(path):
                 for name, route in channel.routes.items():
                     explained |= evaluate_route(name, route, RuleContext(pop, month, synthesis.regions, rows=rows)).ok
                 np.testing.assert_array_equal(eligible, explained)
+            assert_kernel_equals_arrays(period, pop, month, synthesis.regions)

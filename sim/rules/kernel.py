@@ -1,0 +1,386 @@
+"""Channel eligibility compiled: a rule period as a small condition program, run by one loop per row.
+
+:func:`sim.rules.channels.channel_verdicts` evaluates a route condition by condition over whole
+arrays; that is the reference, and what ``sim check`` explains. The model's month instead turns
+the channels in force into flat numeric arrays (:func:`compile_period`, once per city and month)
+and evaluates every route of every channel for one person at a time in compiled code
+(:func:`verdict_bits`), stopping at the first failed condition. The verdicts are the same: see
+``tests/rules/test_kernel.py``.
+
+Verdicts come back as one byte per person, bit ``c`` for channel ``c`` of
+:data:`sim.scenario.schema.CHANNELS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from sim.ledger import HISTORY_MONTHS, popcount_word, window_masks
+from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, NO_MONTH, OWN, RENT, SKILL_INDEX, Population
+from sim.rules.channels import JOIN_ROLES
+from sim.rules.context import Households
+from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
+from sim.scenario.timeline import RulePeriod
+
+POINTS = CHANNELS.index("points")
+
+# Opcodes of a condition; the argument is in column ARG (or FLOAT_ARG for floor area).
+ADULT, JOINS, EDUCATION_MIN, SKILL_MIN, GRADUATED_WITHIN, AGE_MIN, AGE_MAX = range(7)
+RESIDENCE_MIN, EMPLOYMENT_MIN, COMMUNITY_MIN, PERMIT_MIN, TENURE, COMMERCIAL, AREA_MIN, SANCTIONS_MAX = range(7, 15)
+COUNT = 15
+"""A counting rule; its columns are KIND … FILLED_CAP and its window masks ``masks[k]``."""
+# Columns of ``Program.conditions``.
+OP, ARG, KIND, REGIONS, MODE, NEED, BACK_CAP, FILLED_CAP = range(8)
+# Counting modes (see :func:`sim.rules.counting.count_ok`).
+NEVER, CONTINUOUS, LIFETIME, WINDOW = range(4)
+SOCIAL_INSURANCE, TAX = 0, 1
+_UNCAPPED = 1 << 30
+
+
+@dataclass(frozen=True)
+class Program:
+    """The channels of one rule period at one month, as arrays.
+
+    Attributes
+    ----------
+    routes : ndarray of int64, shape (routes, 3)
+        Channel index, first and one-past-last condition of each route, routes of a channel
+        consecutive, channels in :data:`CHANNELS` order.
+    conditions : ndarray of int64, shape (conditions, 8)
+        One row per condition: opcode, integer argument and, for counting rules, ledger kind,
+        bit mask of recognised regions, counting mode, months needed, back-paid cap and the cap
+        on months lived that the "had every gap been paid" verdict applies.
+    floats : ndarray of float64
+        Floating argument per condition (the floor-area minimum, rounded to ``float32`` as the
+        array comparison does).
+    masks : ndarray of uint64, shape (conditions, 2)
+        The ``(lo, hi)`` window of each counting rule.
+    first_channel : ndarray of int8, shape (256,)
+        For each byte of verdicts, the channel a person applies to: the first ordinary channel
+        in force in :data:`CHANNELS` order, else points, else ``NO_CHANNEL``.
+    """
+
+    routes: np.ndarray
+    conditions: np.ndarray
+    floats: np.ndarray
+    masks: np.ndarray
+    first_channel: np.ndarray
+
+
+def compile_period(period: RulePeriod, month: int, regions: dict[str, int]) -> Program:
+    """Compile the channels in force of ``period`` for applications in ``month``.
+
+    Parameters
+    ----------
+    period : RulePeriod
+        The city's rules in force.
+    month : int
+        Month index of the application (counting windows depend on it through ``counted_from``).
+    regions : dict of str to int
+        Region name → index into ``Population.region_paid``.
+
+    Returns
+    -------
+    Program
+    """
+    routes: list[tuple[int, int, int]] = []
+    conditions: list[list[int]] = []
+    floats: list[float] = []
+    masks: list[tuple[int, int]] = []
+
+    def add(op: int, arg: int = 0, value: float = 0.0, count: list[int] | None = None, mask=(0, 0)) -> None:
+        conditions.append([op, arg, *(count or [0] * 6)])
+        floats.append(value)
+        masks.append(mask)
+
+    in_force = []
+    for name, channel in period.channels():
+        index = CHANNELS.index(name)
+        in_force.append(index)
+        routes_of = channel.routes.values()
+        if isinstance(channel, PointsChannel) and not channel.routes:
+            routes_of = [Conditions()]  # an adult in their own right: the scheme's only precondition
+        for conditions_of in routes_of:
+            first = len(conditions)
+            _compile_route(conditions_of, month, regions, add)
+            routes.append((index, first, len(conditions)))
+    first_channel = np.full(256, NO_CHANNEL, np.int8)
+    for bits in range(256):
+        ordinary = [c for c in in_force if c != POINTS and bits >> c & 1]
+        if ordinary:
+            first_channel[bits] = ordinary[0]
+        elif bits >> POINTS & 1:
+            first_channel[bits] = POINTS
+    return Program(
+        np.array(routes, np.int64).reshape(-1, 3),
+        np.array(conditions, np.int64).reshape(-1, 8),
+        np.array(floats, np.float64),
+        np.array(masks, np.uint64).reshape(-1, 2),
+        first_channel,
+    )
+
+
+def _compile_route(c: Conditions, month: int, regions: dict[str, int], add) -> None:
+    """Append a route's conditions, the most selective first (a person fails on the first that fails).
+
+    Joining a settled relative rarely holds and being an adult nearly always does, so the one
+    comes first and the other after the other plain conditions; counting rules, which also
+    give the "had every gap been paid" verdict, come last.
+    """
+    if c.joins is not None:
+        add(JOINS, sum(1 << role for role in JOIN_ROLES[c.joins]))
+    if c.education_min is not None:
+        add(EDUCATION_MIN, EDUCATION_INDEX[c.education_min])
+    if c.skill_min is not None:
+        add(SKILL_MIN, SKILL_INDEX[c.skill_min])
+    if c.graduated_within_years is not None:
+        add(GRADUATED_WITHIN, round(c.graduated_within_years * 12))
+    if c.age_min is not None:
+        add(AGE_MIN, c.age_min)
+    if c.age_max is not None:
+        add(AGE_MAX, c.age_max)
+    for op, need in (
+        (RESIDENCE_MIN, c.residence_months_min),
+        (EMPLOYMENT_MIN, c.employment_months_min),
+        (COMMUNITY_MIN, c.community_months_min),
+        (PERMIT_MIN, c.residence_permit_months_min),
+    ):
+        if need is not None:
+            add(op, need)
+    if c.tenure is not None:
+        add(TENURE, RENT if c.tenure == "rent" else OWN)
+    if c.owns_commercial_property is not None:
+        add(COMMERCIAL, int(c.owns_commercial_property))
+    if c.floor_area_per_capita_m2_min is not None:
+        add(AREA_MIN, value=float(np.float32(c.floor_area_per_capita_m2_min)))
+    if c.sanctions_max is not None:
+        add(SANCTIONS_MAX, c.sanctions_max)
+    if c.joins is None:
+        add(ADULT, MINOR_AGE)
+    for kind, rule in ((SOCIAL_INSURANCE, c.social_insurance), (TAX, c.tax)):
+        if rule is not None:
+            _compile_count(kind, rule, month, regions, add)
+
+
+def _compile_count(kind: int, rule: CountRule, month: int, regions: dict[str, int], add) -> None:
+    """A counting rule with the semantics of :func:`sim.rules.counting.count_ok` and ``filled_count_ok``."""
+    countable = HISTORY_MONTHS if rule.counted_from is None else max(0, month - rule.counted_from)
+    # Only social-insurance months are recorded per region (a tax rule cannot name regions).
+    region_bits = sum(1 << regions[r] for r in rule.recognised_in) if kind == SOCIAL_INSURANCE else 0
+    if rule.count == "continuous":
+        mode = NEVER if rule.months > countable else CONTINUOUS
+        window, filled_cap = rule.months, countable
+    elif rule.window is None and countable >= HISTORY_MONTHS:
+        mode, window, filled_cap = LIFETIME, HISTORY_MONTHS, _UNCAPPED
+    else:
+        mode = WINDOW
+        window = min(rule.window or HISTORY_MONTHS, countable)
+        filled_cap = min(rule.window or HISTORY_MONTHS, countable, HISTORY_MONTHS)
+    lo, hi = window_masks(window)
+    add(COUNT, count=[kind, region_bits, mode, rule.months, rule.back_paid_max, filled_cap], mask=(int(lo), int(hi)))
+
+
+def verdict_bits(
+    program: Program, pop: Population, rows: np.ndarray, month: int, households: Households
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eligibility of ``rows`` for every channel of ``program``, now and had all gaps been paid.
+
+    Parameters
+    ----------
+    program : Program
+        The compiled channels (:func:`compile_period`).
+    pop : Population
+        The population (``rows`` index into it).
+    rows : ndarray of int
+        The persons to evaluate.
+    month : int
+        Month index of the application (the one ``program`` was compiled for).
+    households : Households
+        This month's household totals.
+
+    Returns
+    -------
+    eligible, if_filled : ndarray of uint8
+        One byte per row, bit ``c`` set when the row qualifies for channel ``c``; ``if_filled``
+        as :func:`sim.rules.channels.channel_verdicts` defines it.
+    """
+    regions = pop.region_paid
+    region_lo = tuple(r.lo for r in regions) or (np.zeros(0, np.uint64),)
+    region_hi = tuple(r.hi for r in regions) or (np.zeros(0, np.uint64),)
+    region_lifetime = tuple(r.lifetime for r in regions) or (np.zeros(0, np.int16),)
+    eligible = np.zeros(len(rows), np.uint8)
+    if_filled = np.zeros(len(rows), np.uint8)
+    _verdicts(
+        np.asarray(rows, np.int64),
+        month,
+        program.routes,
+        program.conditions,
+        program.floats,
+        program.masks,
+        pop.birth_month,
+        pop.role,
+        pop.household,
+        households.has_settled_adult,
+        households.members,
+        pop.education,
+        pop.skill,
+        pop.graduated_month,
+        pop.city_since,
+        pop.employed_months,
+        pop.community_since,
+        pop.permit_month,
+        pop.tenure,
+        pop.owns_commercial,
+        pop.floor_area_m2,
+        pop.sanctions,
+        pop.social_insurance.lo,
+        pop.social_insurance.hi,
+        pop.social_insurance.lifetime,
+        pop.back_paid.lo,
+        pop.back_paid.hi,
+        pop.tax.lo,
+        pop.tax.hi,
+        pop.tax.lifetime,
+        region_lo,
+        region_hi,
+        region_lifetime,
+        eligible,
+        if_filled,
+    )
+    return eligible, if_filled
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _verdicts(
+    rows,
+    month,
+    routes,
+    conditions,
+    floats,
+    masks,
+    birth_month,
+    role,
+    household,
+    has_settled_adult,
+    members,
+    education,
+    skill,
+    graduated_month,
+    city_since,
+    employed_months,
+    community_since,
+    permit_month,
+    tenure,
+    owns_commercial,
+    floor_area,
+    sanctions,
+    si_lo,
+    si_hi,
+    si_lifetime,
+    back_lo,
+    back_hi,
+    tax_lo,
+    tax_hi,
+    tax_lifetime,
+    region_lo,
+    region_hi,
+    region_lifetime,
+    eligible,
+    if_filled,
+):  # pragma: no cover - compiled
+    n_routes = routes.shape[0]
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        age = (month - np.int64(birth_month[row])) // 12
+        lived = max(month - np.int64(city_since[row]), 0)
+        got = np.uint8(0)
+        got_filled = np.uint8(0)
+        for r in range(n_routes):
+            bit = np.uint8(1 << routes[r, 0])
+            if got & bit and got_filled & bit:
+                continue  # the channel is decided both ways
+            counted = True
+            filled = True
+            for k in range(routes[r, 1], routes[r, 2]):
+                op = conditions[k, OP]
+                arg = conditions[k, ARG]
+                if op == COUNT:
+                    if not counted and not filled:
+                        break
+                    if filled:
+                        mode = conditions[k, MODE]
+                        filled = mode != NEVER and min(lived, conditions[k, FILLED_CAP]) >= conditions[k, NEED]
+                    if counted and conditions[k, MODE] == NEVER:
+                        counted = False
+                    elif counted:
+                        if conditions[k, KIND] == TAX:
+                            lo, hi, lifetime = tax_lo[row], tax_hi[row], np.int64(tax_lifetime[row])
+                            paid_back_lo, paid_back_hi = np.uint64(0), np.uint64(0)
+                        else:
+                            lo, hi, lifetime = si_lo[row], si_hi[row], np.int64(si_lifetime[row])
+                            paid_back_lo, paid_back_hi = back_lo[row], back_hi[row]
+                            regions = conditions[k, REGIONS]
+                            for region in range(len(region_lo)):
+                                if regions >> region & 1:
+                                    lo |= region_lo[region][row]
+                                    hi |= region_hi[region][row]
+                                    lifetime = max(lifetime, np.int64(region_lifetime[region][row]))
+                        mask_lo, mask_hi = masks[k, 0], masks[k, 1]
+                        mode = conditions[k, MODE]
+                        if mode == CONTINUOUS:
+                            counted = (lo & mask_lo) == mask_lo and (hi & mask_hi) == mask_hi
+                            if counted:
+                                back = popcount_word(paid_back_lo & mask_lo) + popcount_word(paid_back_hi & mask_hi)
+                                counted = back <= conditions[k, BACK_CAP]
+                        elif mode == LIFETIME:
+                            counted = max(lifetime, popcount_word(lo) + popcount_word(hi)) >= conditions[k, NEED]
+                        else:
+                            counted = popcount_word(lo & mask_lo) + popcount_word(hi & mask_hi) >= conditions[k, NEED]
+                    continue
+                if op == ADULT:
+                    ok = age >= arg
+                elif op == JOINS:
+                    ok = (arg >> role[row]) & 1 == 1 and has_settled_adult[household[row]]
+                elif op == EDUCATION_MIN:
+                    ok = education[row] >= arg
+                elif op == SKILL_MIN:
+                    ok = skill[row] >= arg
+                elif op == GRADUATED_WITHIN:
+                    graduated = np.int64(graduated_month[row])
+                    since = -1 if graduated == NO_MONTH else month - graduated
+                    ok = since >= 0 and since <= arg
+                elif op == AGE_MIN:
+                    ok = age >= arg
+                elif op == AGE_MAX:
+                    ok = age <= arg
+                elif op == RESIDENCE_MIN:
+                    ok = lived >= arg
+                elif op == EMPLOYMENT_MIN:
+                    ok = employed_months[row] >= arg
+                elif op == COMMUNITY_MIN:
+                    ok = max(month - np.int64(community_since[row]), 0) >= arg
+                elif op == PERMIT_MIN:
+                    permit = np.int64(permit_month[row])
+                    ok = (-1 if permit == NO_MONTH else month - permit) >= arg
+                elif op == TENURE:
+                    ok = tenure[row] == arg
+                elif op == COMMERCIAL:
+                    ok = owns_commercial[row] == (arg == 1)
+                elif op == AREA_MIN:
+                    area = np.float32(np.float64(floor_area[row]) / np.float64(max(members[household[row]], 1)))
+                    ok = area >= floats[k]
+                else:  # SANCTIONS_MAX
+                    ok = sanctions[row] <= arg
+                if not ok:
+                    counted = False
+                    filled = False
+                    break
+            if counted:
+                got |= bit
+            if filled:
+                got_filled |= bit
+        eligible[i] = got
+        if_filled[i] = got_filled

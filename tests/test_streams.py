@@ -1,0 +1,17 @@
+"""Uniform draws split over two threads are the single generator's draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.streams import SPLIT_MIN, Streams
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, SPLIT_MIN - 1, SPLIT_MIN, SPLIT_MIN + 1, 3 * SPLIT_MIN + 7])
+def test_uniform_equals_one_generator(size):
+    streams = Streams(12345)
+    expected = streams.generator("mortality", 24300).random(size, dtype=np.float32)
+    drawn = streams.uniform("mortality", 24300, size)
+    assert drawn.dtype == np.float32
+    np.testing.assert_array_equal(drawn, expected)
