@@ -7,11 +7,9 @@ variant run of one seed differ by policy, not by noise.
 
 from __future__ import annotations
 
-import functools
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
+
+from sim.threads import CORES, helper
 
 DECISIONS = {
     "synthesis": 1,
@@ -40,17 +38,6 @@ DECISIONS = {
 
 SPLIT_MIN = 1 << 17
 """Draws at least this long are generated in two halves at once, the second on a helper thread."""
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-@functools.cache
-def _helper_thread() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(1, thread_name_prefix="streams")
-
-
-if hasattr(os, "register_at_fork"):
-    # A forked child has no helper thread: it makes its own on its first long draw.
-    os.register_at_fork(after_in_child=_helper_thread.cache_clear)
 
 
 class Streams:
@@ -79,12 +66,12 @@ class Streams:
         sequence = self._sequence(decision, month)
         # A float32 draw takes the low then the high 32 bits of each 64-bit output of PCG64, so
         # the second half, from an even position, starts ``half // 2`` outputs along the stream.
-        half = (size // 2) & ~1 if size >= SPLIT_MIN and _CORES > 1 else 0
+        half = (size // 2) & ~1 if size >= SPLIT_MIN and CORES > 1 else 0
         pending = None
         if half:
             second = np.random.PCG64(sequence)
             second.advance(half // 2)
-            pending = _helper_thread().submit(np.random.Generator(second).random, out=out[half:], dtype=np.float32)
+            pending = helper().submit(np.random.Generator(second).random, out=out[half:], dtype=np.float32)
         np.random.Generator(np.random.PCG64(sequence)).random(out=out[: half or size], dtype=np.float32)
         if pending is not None:
             pending.result()

@@ -24,8 +24,11 @@ from sim.rules.channels import JOIN_ROLES
 from sim.rules.context import Households
 from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
+from sim.threads import CORES, helper
 
 POINTS = CHANNELS.index("points")
+SPLIT_MIN = 1 << 15
+"""Calls over at least this many rows evaluate them in two halves at once (see :mod:`sim.threads`)."""
 
 # Opcodes of a condition; the argument is in column ARG (or FLOAT_ARG for floor area).
 ADULT, JOINS, EDUCATION_MIN, SKILL_MIN, GRADUATED_WITHIN, AGE_MIN, AGE_MAX = range(7)
@@ -211,10 +214,10 @@ def verdict_bits(
     region_lo = tuple(r.lo for r in regions) or (np.zeros(0, np.uint64),)
     region_hi = tuple(r.hi for r in regions) or (np.zeros(0, np.uint64),)
     region_lifetime = tuple(r.lifetime for r in regions) or (np.zeros(0, np.int16),)
+    rows = np.asarray(rows, np.int64)
     eligible = np.zeros(len(rows), np.uint8)
     if_filled = np.zeros(len(rows), np.uint8)
-    _verdicts(
-        np.asarray(rows, np.int64),
+    columns = (
         month,
         program.routes,
         program.conditions,
@@ -247,9 +250,16 @@ def verdict_bits(
         region_lo,
         region_hi,
         region_lifetime,
-        eligible,
-        if_filled,
     )
+    # Rows are independent: the second half runs on the helper thread (the kernel releases the GIL).
+    half = len(rows) // 2 if len(rows) >= SPLIT_MIN and CORES > 1 else 0
+    pending = None
+    if half:
+        pending = helper().submit(_verdicts, rows[half:], *columns, eligible[half:], if_filled[half:])
+    end = half or len(rows)
+    _verdicts(rows[:end], *columns, eligible[:end], if_filled[:end])
+    if pending is not None:
+        pending.result()
     return eligible, if_filled
 
 

@@ -157,3 +157,21 @@ def test_kernel_equals_channel_verdicts(seed, by_name, points, points_routes, mo
     heads = (pop.role == HEAD) | (pop.role == SPOUSE)
     assert ((pop.status == SETTLED) & heads).any() and ((pop.status == MIGRANT) & (pop.role == CHILD)).any()
     assert_kernel_equals_arrays(RulePeriod(PERIOD.start_month, rules, 0), pop, month, SYNTHESIS.regions)
+
+
+def test_two_halves_on_two_threads_give_the_same_verdicts(monkeypatch):
+    """Rows are evaluated in two halves at once above ``SPLIT_MIN``; the verdicts do not change."""
+    from sim.rules import kernel
+
+    pop = scramble(7)
+    households = Households(pop, T)
+    rows = np.flatnonzero(pop.status == MIGRANT)
+    program = compile_period(PERIOD, T, SYNTHESIS.regions)
+    monkeypatch.setattr(kernel, "SPLIT_MIN", len(rows) + 1)
+    whole = verdict_bits(program, pop, rows, T, households)
+    monkeypatch.setattr(kernel, "SPLIT_MIN", 2)
+    monkeypatch.setattr(kernel, "CORES", 2)
+    halves = verdict_bits(program, pop, rows, T, households)
+    assert len(rows) > 1000 and whole[0].any()
+    for one, two in zip(whole, halves, strict=True):
+        np.testing.assert_array_equal(one, two)

@@ -1,0 +1,25 @@
+"""One helper thread shared by the engine's two-way splits (long draws, compiled loops).
+
+The machine has few cores and the work that is split releases the GIL (numpy filling an array,
+numba kernels compiled with ``nogil``), so a single helper thread next to the calling one is enough.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+"""Cores this process may run on; with one there is nothing to split."""
+
+
+@functools.cache
+def helper() -> ThreadPoolExecutor:
+    """The helper thread, started on first use."""
+    return ThreadPoolExecutor(1, thread_name_prefix="sim-helper")
+
+
+if hasattr(os, "register_at_fork"):
+    # A forked child has no helper thread: it makes its own on first use.
+    os.register_at_fork(after_in_child=helper.cache_clear)
