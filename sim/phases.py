@@ -32,8 +32,11 @@ from sim.population import (
     Population,
 )
 from sim.scenario.schema import CHANNELS
+from sim.threads import in_two_halves
 
 POINTS = CHANNELS.index("points")
+SPLIT_MIN = 1 << 15
+"""Phases over at least this many rows run in two halves at once (see :mod:`sim.threads`)."""
 
 
 def work_and_contribute(
@@ -75,38 +78,46 @@ def work_and_contribute(
         Months that may be back-paid, per city (0: back payment not allowed).
     """
     regions = pop.region_paid
-    _work_and_contribute(
-        month,
-        pop.status,
-        pop.role,
-        pop.birth_month,
-        retirement_age,
-        working_age_min,
-        pop.employment,
-        pop.education,
-        pop.has_business,
-        pop.city,
-        pop.city_since,
-        pop.employed_months,
-        u,
-        thresholds,
-        pop.social_insurance.lo,
-        pop.social_insurance.hi,
-        pop.social_insurance.lifetime,
-        pop.back_paid.lo,
-        pop.back_paid.hi,
-        pop.back_paid.lifetime,
-        pop.tax.lo,
-        pop.tax.hi,
-        pop.tax.lifetime,
-        tuple(r.lo for r in regions) or (np.zeros(0, np.uint64),),
-        tuple(r.hi for r in regions) or (np.zeros(0, np.uint64),),
-        tuple(r.lifetime for r in regions) or (np.zeros(0, np.int16),),
-        region_members,
-        back_u,
-        np.float32(back_rate),
-        back_windows,
-    )
+    region_lo = tuple(r.lo for r in regions)
+    region_hi = tuple(r.hi for r in regions)
+    region_lifetime = tuple(r.lifetime for r in regions)
+
+    def rows(a: int, b: int) -> None:
+        # Every row is closed independently: the two halves may run at once (see sim.threads).
+        _work_and_contribute(
+            month,
+            pop.status[a:b],
+            pop.role[a:b],
+            pop.birth_month[a:b],
+            retirement_age[a:b],
+            working_age_min,
+            pop.employment[a:b],
+            pop.education[a:b],
+            pop.has_business[a:b],
+            pop.city[a:b],
+            pop.city_since[a:b],
+            pop.employed_months[a:b],
+            u[a:b],
+            thresholds,
+            pop.social_insurance.lo[a:b],
+            pop.social_insurance.hi[a:b],
+            pop.social_insurance.lifetime[a:b],
+            pop.back_paid.lo[a:b],
+            pop.back_paid.hi[a:b],
+            pop.back_paid.lifetime[a:b],
+            pop.tax.lo[a:b],
+            pop.tax.hi[a:b],
+            pop.tax.lifetime[a:b],
+            tuple(x[a:b] for x in region_lo) or (np.zeros(0, np.uint64),),
+            tuple(x[a:b] for x in region_hi) or (np.zeros(0, np.uint64),),
+            tuple(x[a:b] for x in region_lifetime) or (np.zeros(0, np.int16),),
+            region_members,
+            back_u[a:b],
+            np.float32(back_rate),
+            back_windows,
+        )
+
+    in_two_halves(pop.size, SPLIT_MIN, rows)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -23,3 +24,16 @@ def helper() -> ThreadPoolExecutor:
 if hasattr(os, "register_at_fork"):
     # A forked child has no helper thread: it makes its own on first use.
     os.register_at_fork(after_in_child=helper.cache_clear)
+
+
+def in_two_halves(size: int, minimum: int, work: Callable[[int, int], None]) -> None:
+    """Call ``work(start, stop)`` over ``range(size)``: in two halves at once when ``size >= minimum``.
+
+    The second half runs on the helper thread. ``work`` must touch only its own rows and release
+    the GIL for the split to pay (a numba kernel compiled with ``nogil``).
+    """
+    half = size // 2 if size >= minimum and CORES > 1 else 0
+    pending = helper().submit(work, half, size) if half else None
+    work(0, half or size)
+    if pending is not None:
+        pending.result()

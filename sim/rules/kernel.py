@@ -24,7 +24,7 @@ from sim.rules.channels import JOIN_ROLES
 from sim.rules.context import Households
 from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
-from sim.threads import CORES, helper
+from sim.threads import in_two_halves
 
 POINTS = CHANNELS.index("points")
 SPLIT_MIN = 1 << 15
@@ -251,15 +251,7 @@ def verdict_bits(
         region_hi,
         region_lifetime,
     )
-    # Rows are independent: the second half runs on the helper thread (the kernel releases the GIL).
-    half = len(rows) // 2 if len(rows) >= SPLIT_MIN and CORES > 1 else 0
-    pending = None
-    if half:
-        pending = helper().submit(_verdicts, rows[half:], *columns, eligible[half:], if_filled[half:])
-    end = half or len(rows)
-    _verdicts(rows[:end], *columns, eligible[:end], if_filled[:end])
-    if pending is not None:
-        pending.result()
+    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _verdicts(rows[a:b], *columns, eligible[a:b], if_filled[a:b]))
     return eligible, if_filled
 
 

@@ -161,6 +161,7 @@ def test_kernel_equals_channel_verdicts(seed, by_name, points, points_routes, mo
 
 def test_two_halves_on_two_threads_give_the_same_verdicts(monkeypatch):
     """Rows are evaluated in two halves at once above ``SPLIT_MIN``; the verdicts do not change."""
+    from sim import threads
     from sim.rules import kernel
 
     pop = scramble(7)
@@ -170,7 +171,7 @@ def test_two_halves_on_two_threads_give_the_same_verdicts(monkeypatch):
     monkeypatch.setattr(kernel, "SPLIT_MIN", len(rows) + 1)
     whole = verdict_bits(program, pop, rows, T, households)
     monkeypatch.setattr(kernel, "SPLIT_MIN", 2)
-    monkeypatch.setattr(kernel, "CORES", 2)
+    monkeypatch.setattr(threads, "CORES", 2)
     halves = verdict_bits(program, pop, rows, T, households)
     assert len(rows) > 1000 and whole[0].any()
     for one, two in zip(whole, halves, strict=True):
