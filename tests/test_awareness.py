@@ -101,3 +101,15 @@ def test_arrivals_know_the_rules_in_force_when_they_arrive():
     assert (known[present & (pop.arrival_month >= reform)] == 1).all()
     assert (known[present & (pop.arrival_month < reform)] == 0).all()
     assert np.any(present & (pop.arrival_month >= reform))
+
+
+def test_experiments_report_the_eligible_who_do_not_know():
+    from sim.experiment import RunSpec, run
+    from sim.experiment.indicators import run_indicators
+
+    spec = RunSpec(REFORM, seed=5, agents=2000, months=24, overrides={"behaviour.awareness.monthly_rate": 0.1})
+    result = run([spec], backend="serial", progress=False)
+    table = run_indicators(result)
+    value = table.loc[(table["indicator"] == "eligible_unaware_at_end") & (table["city"] == "ningbo"), "value"]
+    last = result.monthly.loc[result.monthly["month"] == "2019-12", "eligible_unaware"].item()
+    assert value.item() == pytest.approx(last) and last > 0

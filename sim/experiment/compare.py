@@ -123,6 +123,7 @@ class Comparison:
             # has already settled; a rules reform moves eligibility first.
             ("eligible_person_months", "total"),
             ("eligible_not_applied_at_end", "total"),
+            ("eligible_unaware_at_end", "total"),
             ("applied", "total"),
             ("trips", "total"),
             ("home_trips", "total"),

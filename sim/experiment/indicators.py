@@ -39,6 +39,10 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "eligible_not_settled_at_end": ("persons", "migrants eligible by some channel in the last month, not settled"),
     "eligible_not_applied_at_end": ("persons", "eligible migrants in the last month who had not applied"),
     "blocked_only_by_gap_at_end": ("persons", "migrants in the last month blocked only by a contribution gap"),
+    "eligible_unaware_at_end": (
+        "persons",
+        "migrants in the last month eligible under the rules in force who do not know the rules that admit them",
+    ),
     "migrants_at_end": ("persons", "migrants in the city in the last month"),
     "left": ("persons", "persons who left (returned home, moved on or died)"),
     "trips": ("trips", "trips to a window made by applicants (declared services only)"),
@@ -201,6 +205,8 @@ def _monthly_indicators(monthly: pd.DataFrame, scopes: pd.MultiIndex) -> list[pd
         "migrants_at_end": last["migrants"],
         "left": totals["left"],
     }
+    if "eligible_unaware" in monthly:
+        columns["eligible_unaware_at_end"] = by_scope["eligible_unaware"].sum().groupby(level=["run", "city"]).last()
     if "queue" in monthly:
         columns["queue_max"] = by_scope["queue"].sum().groupby(level=["run", "city"]).max()
     return [_rows(_complete(values, scopes, None, 0.0), name, "total") for name, values in columns.items()]
