@@ -195,6 +195,8 @@ class SettlementModel(mesa.Model):
         self.eligible_channel = np.full(self.population.size, NO_CHANNEL, np.int8)
         """The channel each migrant qualifies for first this month under the rules in force (NO_CHANNEL: none)."""
         self.known_period = np.full(self.population.size, -1, np.int16)
+        self.unaware_possible = False
+        """Whether someone may not know their city's rules in force (only a rule change makes it so)."""
         """Index in their city's timeline of the rule set each person knows (-1: none)."""
         self.seen_periods: list[dict[int, RulePeriod]] = [{} for _ in self.city_ids]
         """The rule periods each city has had so far, by index (what a person may still know)."""
@@ -269,9 +271,12 @@ class SettlementModel(mesa.Model):
     def inform(self) -> None:
         """Migrants who do not know their city's rules in force learn them at the awareness rates."""
         pop, awareness = self.pop, self.scenario.behaviour.awareness
+        if not self.unaware_possible:
+            return
         current = self._current_periods()
         unaware = np.flatnonzero((pop.status == MIGRANT) & (self.known_period[: pop.size] != current[pop.city]))
         if not len(unaware):
+            self.unaware_possible = False
             return
         college_rate = awareness.college_or_above_rate
         college_rate = awareness.monthly_rate if college_rate is None else college_rate
@@ -581,6 +586,7 @@ class SettlementModel(mesa.Model):
         if first:
             self.known_period[np.flatnonzero(pop.city == city)] = period.index
             return
+        self.unaware_possible = True
         publicity = period.rules.publicity
         if publicity is None or publicity.informed_share == 0:
             return
@@ -597,6 +603,8 @@ class SettlementModel(mesa.Model):
         a person who knows no rules (the city had none when they learned) applies nowhere. Returns
         ``eligible`` itself when everyone knows the rules in force.
         """
+        if not self.unaware_possible:
+            return eligible
         known_index = self.known_period[rows]
         unaware = np.flatnonzero(known_index != period.index)
         if not len(unaware):
