@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.threads import CORES, helper
+from sim.threads import in_two_halves
 
 DECISIONS = {
     "synthesis": 1,
@@ -64,17 +64,15 @@ class Streams:
         """
         out = np.empty(size, np.float32)
         sequence = self._sequence(decision, month)
-        # A float32 draw takes the low then the high 32 bits of each 64-bit output of PCG64, so
-        # the second half, from an even position, starts ``half // 2`` outputs along the stream.
-        half = (size // 2) & ~1 if size >= SPLIT_MIN and CORES > 1 else 0
-        pending = None
-        if half:
-            second = np.random.PCG64(sequence)
-            second.advance(half // 2)
-            pending = helper().submit(np.random.Generator(second).random, out=out[half:], dtype=np.float32)
-        np.random.Generator(np.random.PCG64(sequence)).random(out=out[: half or size], dtype=np.float32)
-        if pending is not None:
-            pending.result()
+
+        def fill(first: int, stop: int) -> None:
+            # A float32 draw takes the low then the high 32 bits of each 64-bit output of PCG64, so
+            # the uniforms from 64-bit output ``first`` on start at position ``2 * first``.
+            bit_generator = np.random.PCG64(sequence)
+            bit_generator.advance(first)
+            np.random.Generator(bit_generator).random(out=out[2 * first : 2 * stop], dtype=np.float32)
+
+        in_two_halves((size + 1) // 2, SPLIT_MIN // 2, fill)
         return out
 
     def _sequence(self, decision: str, key: int) -> np.random.SeedSequence:
