@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 WORD_BITS = 64
@@ -103,11 +102,3 @@ class BitLedger:
         """A copy of the ledger restricted to ``rows``."""
         return BitLedger(self.lo[rows], self.hi[rows], self.lifetime[rows])
 
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def popcount_word(word: np.uint64) -> int:  # pragma: no cover - compiled
-    """Set bits of one word, in compiled code (numba has no portable popcount intrinsic for uint64)."""
-    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    word = (word & np.uint64(0x3333333333333333)) + ((word >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return np.int64((word * np.uint64(0x0101010101010101)) >> np.uint64(56))

@@ -1,7 +1,7 @@
 """One helper thread shared by the engine's two-way splits (long draws, compiled loops).
 
 The machine has few cores and the work that is split releases the GIL (numpy filling an array,
-numba kernels compiled with ``nogil``), so a single helper thread next to the calling one is enough.
+the compiled loops of ``sim/_loops.pyx``), so a single helper thread next to the calling one is enough.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def in_two_halves(size: int, minimum: int, work: Callable[[int, int], None]) -> 
     """Call ``work(start, stop)`` over ``range(size)``: in two halves at once when ``size >= minimum``.
 
     The second half runs on the helper thread. ``work`` must touch only its own rows and release
-    the GIL for the split to pay (a numba kernel compiled with ``nogil``).
+    the GIL for the split to pay (a compiled loop of ``sim/_loops.pyx``).
     """
     half = size // 2 if size >= minimum and CORES > 1 else 0
     pending = helper().submit(work, half, size) if half else None

@@ -15,13 +15,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
-from sim.ledger import HISTORY_MONTHS, popcount_word, window_masks
+from sim import _loops
+from sim.ledger import HISTORY_MONTHS, window_masks
 from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, NO_MONTH, OWN, RENT, SKILL_INDEX, Population
 from sim.rules.channels import JOIN_ROLES
 from sim.rules.context import Households
+from sim.rules.opcodes import (
+    ADULT,
+    AGE_MAX,
+    AGE_MIN,
+    COMMERCIAL,
+    COMMUNITY_MIN,
+    CONTINUOUS,
+    COUNT,
+    EDUCATION_MIN,
+    EMPLOYMENT_MIN,
+    GRADUATED_WITHIN,
+    JOINS,
+    LIFETIME,
+    NEVER,
+    PERMIT_MIN,
+    RESIDENCE_MIN,
+    SANCTIONS_MAX,
+    SKILL_MIN,
+    SOCIAL_INSURANCE,
+    TAX,
+    TENURE,
+    WINDOW,
+    AREA_MIN,
+)
 from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
 from sim.threads import in_two_halves
@@ -30,16 +54,6 @@ POINTS = CHANNELS.index("points")
 SPLIT_MIN = 1 << 15
 """Calls over at least this many rows evaluate them in two halves at once (see :mod:`sim.threads`)."""
 
-# Opcodes of a condition; the argument is in column ARG (or FLOAT_ARG for floor area).
-ADULT, JOINS, EDUCATION_MIN, SKILL_MIN, GRADUATED_WITHIN, AGE_MIN, AGE_MAX = range(7)
-RESIDENCE_MIN, EMPLOYMENT_MIN, COMMUNITY_MIN, PERMIT_MIN, TENURE, COMMERCIAL, AREA_MIN, SANCTIONS_MAX = range(7, 15)
-COUNT = 15
-"""A counting rule; its columns are KIND … FILLED_CAP and its window masks ``masks[k]``."""
-# Columns of ``Program.conditions``.
-OP, ARG, KIND, REGIONS, MODE, NEED, BACK_CAP, FILLED_CAP = range(8)
-# Counting modes (see :func:`sim.rules.counting.count_ok`).
-NEVER, CONTINUOUS, LIFETIME, WINDOW = range(4)
-SOCIAL_INSURANCE, TAX = 0, 1
 _UNCAPPED = 1 << 30
 
 
@@ -211,9 +225,9 @@ def verdict_bits(
         as :func:`sim.rules.channels.channel_verdicts` defines it.
     """
     regions = pop.region_paid
-    region_lo = tuple(r.lo for r in regions) or (np.zeros(0, np.uint64),)
-    region_hi = tuple(r.hi for r in regions) or (np.zeros(0, np.uint64),)
-    region_lifetime = tuple(r.lifetime for r in regions) or (np.zeros(0, np.int16),)
+    region_lo = [r.lo for r in regions]
+    region_hi = [r.hi for r in regions]
+    region_lifetime = [r.lifetime for r in regions]
     rows = np.asarray(rows, np.int64)
     eligible = np.zeros(len(rows), np.uint8)
     if_filled = np.zeros(len(rows), np.uint8)
@@ -226,7 +240,7 @@ def verdict_bits(
         pop.birth_month,
         pop.role,
         pop.household,
-        households.has_settled_adult,
+        households.has_settled_adult.view(np.uint8),
         households.members,
         pop.education,
         pop.skill,
@@ -236,7 +250,7 @@ def verdict_bits(
         pop.community_since,
         pop.permit_month,
         pop.tenure,
-        pop.owns_commercial,
+        pop.owns_commercial.view(np.uint8),
         pop.floor_area_m2,
         pop.sanctions,
         pop.social_insurance.lo,
@@ -251,138 +265,5 @@ def verdict_bits(
         region_hi,
         region_lifetime,
     )
-    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _verdicts(rows[a:b], *columns, eligible[a:b], if_filled[a:b]))
+    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], if_filled[a:b]))
     return eligible, if_filled
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _verdicts(
-    rows,
-    month,
-    routes,
-    conditions,
-    floats,
-    masks,
-    birth_month,
-    role,
-    household,
-    has_settled_adult,
-    members,
-    education,
-    skill,
-    graduated_month,
-    city_since,
-    employed_months,
-    community_since,
-    permit_month,
-    tenure,
-    owns_commercial,
-    floor_area,
-    sanctions,
-    si_lo,
-    si_hi,
-    si_lifetime,
-    back_lo,
-    back_hi,
-    tax_lo,
-    tax_hi,
-    tax_lifetime,
-    region_lo,
-    region_hi,
-    region_lifetime,
-    eligible,
-    if_filled,
-):  # pragma: no cover - compiled
-    n_routes = routes.shape[0]
-    for i in range(rows.shape[0]):
-        row = rows[i]
-        age = (month - np.int64(birth_month[row])) // 12
-        lived = max(month - np.int64(city_since[row]), 0)
-        got = np.uint8(0)
-        got_filled = np.uint8(0)
-        for r in range(n_routes):
-            bit = np.uint8(1 << routes[r, 0])
-            if got & bit and got_filled & bit:
-                continue  # the channel is decided both ways
-            counted = True
-            filled = True
-            for k in range(routes[r, 1], routes[r, 2]):
-                op = conditions[k, OP]
-                arg = conditions[k, ARG]
-                if op == COUNT:
-                    if not counted and not filled:
-                        break
-                    if filled:
-                        mode = conditions[k, MODE]
-                        filled = mode != NEVER and min(lived, conditions[k, FILLED_CAP]) >= conditions[k, NEED]
-                    if counted and conditions[k, MODE] == NEVER:
-                        counted = False
-                    elif counted:
-                        if conditions[k, KIND] == TAX:
-                            lo, hi, lifetime = tax_lo[row], tax_hi[row], np.int64(tax_lifetime[row])
-                            paid_back_lo, paid_back_hi = np.uint64(0), np.uint64(0)
-                        else:
-                            lo, hi, lifetime = si_lo[row], si_hi[row], np.int64(si_lifetime[row])
-                            paid_back_lo, paid_back_hi = back_lo[row], back_hi[row]
-                            regions = conditions[k, REGIONS]
-                            for region in range(len(region_lo)):
-                                if regions >> region & 1:
-                                    lo |= region_lo[region][row]
-                                    hi |= region_hi[region][row]
-                                    lifetime = max(lifetime, np.int64(region_lifetime[region][row]))
-                        mask_lo, mask_hi = masks[k, 0], masks[k, 1]
-                        mode = conditions[k, MODE]
-                        if mode == CONTINUOUS:
-                            counted = (lo & mask_lo) == mask_lo and (hi & mask_hi) == mask_hi
-                            if counted:
-                                back = popcount_word(paid_back_lo & mask_lo) + popcount_word(paid_back_hi & mask_hi)
-                                counted = back <= conditions[k, BACK_CAP]
-                        elif mode == LIFETIME:
-                            counted = max(lifetime, popcount_word(lo) + popcount_word(hi)) >= conditions[k, NEED]
-                        else:
-                            counted = popcount_word(lo & mask_lo) + popcount_word(hi & mask_hi) >= conditions[k, NEED]
-                    continue
-                if op == ADULT:
-                    ok = age >= arg
-                elif op == JOINS:
-                    ok = (arg >> role[row]) & 1 == 1 and has_settled_adult[household[row]]
-                elif op == EDUCATION_MIN:
-                    ok = education[row] >= arg
-                elif op == SKILL_MIN:
-                    ok = skill[row] >= arg
-                elif op == GRADUATED_WITHIN:
-                    graduated = np.int64(graduated_month[row])
-                    since = -1 if graduated == NO_MONTH else month - graduated
-                    ok = since >= 0 and since <= arg
-                elif op == AGE_MIN:
-                    ok = age >= arg
-                elif op == AGE_MAX:
-                    ok = age <= arg
-                elif op == RESIDENCE_MIN:
-                    ok = lived >= arg
-                elif op == EMPLOYMENT_MIN:
-                    ok = employed_months[row] >= arg
-                elif op == COMMUNITY_MIN:
-                    ok = max(month - np.int64(community_since[row]), 0) >= arg
-                elif op == PERMIT_MIN:
-                    permit = np.int64(permit_month[row])
-                    ok = (-1 if permit == NO_MONTH else month - permit) >= arg
-                elif op == TENURE:
-                    ok = tenure[row] == arg
-                elif op == COMMERCIAL:
-                    ok = owns_commercial[row] == (arg == 1)
-                elif op == AREA_MIN:
-                    area = np.float32(np.float64(floor_area[row]) / np.float64(max(members[household[row]], 1)))
-                    ok = area >= floats[k]
-                else:  # SANCTIONS_MAX
-                    ok = sanctions[row] <= arg
-                if not ok:
-                    counted = False
-                    filled = False
-                    break
-            if counted:
-                got |= bit
-            if filled:
-                got_filled |= bit
-        eligible[i] = got
-        if_filled[i] = got_filled

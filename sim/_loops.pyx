@@ -1,0 +1,515 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""Compiled loops of the model's month: :mod:`sim.phases` and :mod:`sim.rules.kernel` hold their documented wrappers.
+
+Every loop runs without the GIL. Uniforms are compared in ``float32`` (and the return-home
+rate in ``float64``) exactly as whole-array numpy code would, so a run's results do not
+depend on which code path computed them.
+"""
+
+from libc.math cimport floorf
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc
+
+from sim.behaviour import OVER_45 as _OVER_45
+from sim.population import (
+    CHILD as _CHILD,
+    COLLEGE as _COLLEGE,
+    FORMAL as _FORMAL,
+    HEAD as _HEAD,
+    INFORMAL as _INFORMAL,
+    MIGRANT as _MIGRANT,
+    MINOR_AGE as _MINOR_AGE,
+    NO_CHANNEL as _NO_CHANNEL,
+    NO_MONTH as _NO_MONTH,
+    OWN as _OWN,
+    PARENT as _PARENT,
+    RENT as _RENT,
+    SETTLED as _SETTLED,
+    SPOUSE as _SPOUSE,
+    UNEMPLOYED as _UNEMPLOYED,
+)
+from sim.rules import opcodes as op
+
+# The population's codes as C constants, taken from their single definition in Python.
+cdef int8_t MIGRANT = _MIGRANT, SETTLED = _SETTLED
+cdef int8_t HEAD = _HEAD, SPOUSE = _SPOUSE, CHILD = _CHILD, PARENT = _PARENT
+cdef int8_t UNEMPLOYED = _UNEMPLOYED, INFORMAL = _INFORMAL, FORMAL = _FORMAL
+cdef int8_t RENT = _RENT, OWN = _OWN, COLLEGE = _COLLEGE, NO_CHANNEL = _NO_CHANNEL
+cdef int64_t NO_MONTH = _NO_MONTH, MINOR_MONTHS = _MINOR_AGE * 12, OVER_45 = _OVER_45
+# The opcodes of a compiled rule period (sim.rules.kernel).
+cdef int64_t ADULT = op.ADULT, JOINS = op.JOINS, EDUCATION_MIN = op.EDUCATION_MIN, SKILL_MIN = op.SKILL_MIN
+cdef int64_t GRADUATED_WITHIN = op.GRADUATED_WITHIN, AGE_MIN = op.AGE_MIN, AGE_MAX = op.AGE_MAX
+cdef int64_t RESIDENCE_MIN = op.RESIDENCE_MIN, EMPLOYMENT_MIN = op.EMPLOYMENT_MIN
+cdef int64_t COMMUNITY_MIN = op.COMMUNITY_MIN, PERMIT_MIN = op.PERMIT_MIN, TENURE = op.TENURE
+cdef int64_t COMMERCIAL = op.COMMERCIAL, AREA_MIN = op.AREA_MIN, COUNT = op.COUNT
+cdef Py_ssize_t OP = op.OP, ARG = op.ARG, KIND = op.KIND, REGIONS = op.REGIONS, MODE = op.MODE
+cdef Py_ssize_t NEED = op.NEED, BACK_CAP = op.BACK_CAP, FILLED_CAP = op.FILLED_CAP
+cdef int64_t NEVER = op.NEVER, CONTINUOUS = op.CONTINUOUS, LIFETIME = op.LIFETIME, TAX = op.TAX
+
+
+cdef extern from *:
+    int64_t popcount "__builtin_popcountll"(uint64_t word) noexcept nogil
+
+
+cdef inline uint64_t low_bits(int64_t bits) noexcept nogil:
+    """A word with its lowest ``bits`` bits set (0..64)."""
+    if bits >= 64:
+        return ~(<uint64_t>0)
+    if bits <= 0:
+        return 0
+    return ((<uint64_t>1) << bits) - 1
+
+
+cdef class Ledgers:
+    """Raw pointers to a list of bit ledgers (one per region), for loops without the GIL.
+
+    Parameters
+    ----------
+    lo, hi : list of ndarray of uint64
+        The ledgers' words.
+    lifetime : list of ndarray of int16
+        Their lifetime counters.
+    """
+
+    cdef uint64_t** lo
+    cdef uint64_t** hi
+    cdef int16_t** lifetime
+    cdef Py_ssize_t n
+    cdef tuple keep
+
+    def __cinit__(self, list lo, list hi, list lifetime):
+        cdef uint64_t[::1] lo_words, hi_words
+        cdef int16_t[::1] counts
+        cdef Py_ssize_t r
+        self.n = len(lo)
+        self.keep = (lo, hi, lifetime)  # the arrays outlive the pointers into them
+        self.lo = <uint64_t**>malloc(max(self.n, 1) * sizeof(uint64_t*))
+        self.hi = <uint64_t**>malloc(max(self.n, 1) * sizeof(uint64_t*))
+        self.lifetime = <int16_t**>malloc(max(self.n, 1) * sizeof(int16_t*))
+        for r in range(self.n):
+            lo_words, hi_words, counts = lo[r], hi[r], lifetime[r]
+            empty = lo_words.shape[0] == 0
+            self.lo[r] = NULL if empty else &lo_words[0]
+            self.hi[r] = NULL if empty else &hi_words[0]
+            self.lifetime[r] = NULL if empty else &counts[0]
+
+    def __dealloc__(self):
+        free(self.lo)
+        free(self.hi)
+        free(self.lifetime)
+
+
+def work_and_contribute(
+    int64_t month,
+    const int8_t[::1] status,
+    const int8_t[::1] role,
+    const int16_t[::1] birth_month,
+    const int16_t[::1] retirement_age,
+    int64_t working_age_min,
+    int8_t[::1] employment,
+    const int8_t[::1] education,
+    const uint8_t[::1] has_business,
+    const int8_t[::1] city,
+    const int16_t[::1] city_since,
+    int16_t[::1] employed_months,
+    const float[::1] u,
+    const float[:, ::1] thresholds,
+    uint64_t[::1] si_lo,
+    uint64_t[::1] si_hi,
+    int16_t[::1] si_lifetime,
+    uint64_t[::1] back_lo,
+    uint64_t[::1] back_hi,
+    int16_t[::1] back_lifetime,
+    uint64_t[::1] tax_lo,
+    uint64_t[::1] tax_hi,
+    int16_t[::1] tax_lifetime,
+    list region_lo,
+    list region_hi,
+    list region_lifetime,
+    const uint8_t[:, ::1] region_members,
+    const float[::1] back_u,
+    float back_rate,
+    const int64_t[::1] back_windows,
+):
+    """Employment transitions, ledgers and back-payment of every row (see :func:`sim.phases.work_and_contribute`)."""
+    cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
+    cdef Py_ssize_t n_regions = region_members.shape[0], i, r
+    cdef int64_t age, kind, window, span, gaps
+    cdef int8_t state
+    cdef bint working, paid, employed, business, bit
+    cdef float draw
+    cdef uint64_t gap_lo, gap_hi, new_lo, new_hi
+    cdef bint back = back_u.shape[0] > 0
+    with nogil:
+        for i in range(status.shape[0]):
+            age = (month - birth_month[i]) // 12
+            working = status[i] == MIGRANT and role[i] != PARENT and age >= working_age_min and age < retirement_age[i]
+            state = employment[i]
+            if working:
+                kind = state * 4 + (education[i] >= COLLEGE) * 2 + (age >= OVER_45)
+                draw = u[i]
+                if draw < thresholds[0, kind]:
+                    state = FORMAL
+                elif draw < thresholds[1, kind]:
+                    state = INFORMAL
+                elif draw < thresholds[2, kind]:
+                    state = UNEMPLOYED
+            else:
+                state = UNEMPLOYED
+            employment[i] = state
+            paid = working and state == FORMAL
+            employed = working and state != UNEMPLOYED
+            # Close the month: every history shifts by one, this month's bit enters at bit 0.
+            si_hi[i] = (si_hi[i] << 1) | (si_lo[i] >> 63)
+            si_lo[i] = (si_lo[i] << 1) | <uint64_t>paid
+            si_lifetime[i] += paid
+            back_hi[i] = (back_hi[i] << 1) | (back_lo[i] >> 63)
+            back_lo[i] = back_lo[i] << 1
+            business = employed and has_business[i]
+            tax_hi[i] = (tax_hi[i] << 1) | (tax_lo[i] >> 63)
+            tax_lo[i] = (tax_lo[i] << 1) | <uint64_t>business
+            tax_lifetime[i] += business
+            employed_months[i] += employed
+            for r in range(n_regions):
+                bit = paid and region_members[r, city[i]]
+                regions.hi[r][i] = (regions.hi[r][i] << 1) | (regions.lo[r][i] >> 63)
+                regions.lo[r][i] = (regions.lo[r][i] << 1) | <uint64_t>bit
+                regions.lifetime[r][i] += bit
+            if not back:
+                continue
+            window = back_windows[city[i]]
+            if not paid or window <= 0 or not back_u[i] < back_rate:
+                continue
+            # Back-payment (补缴) of the gaps among the last ``span`` months.
+            span = min(max(min(window, month + 1 - city_since[i]), 0), 128)
+            gap_lo = low_bits(min(span, 64)) & ~si_lo[i]
+            gap_hi = low_bits(max(span - 64, 0)) & ~si_hi[i]
+            gaps = popcount(gap_lo) + popcount(gap_hi)
+            if gaps == 0:
+                continue
+            si_lo[i] |= gap_lo
+            si_hi[i] |= gap_hi
+            si_lifetime[i] += gaps
+            new_lo = gap_lo & ~back_lo[i]
+            new_hi = gap_hi & ~back_hi[i]
+            back_lo[i] |= new_lo
+            back_hi[i] |= new_hi
+            back_lifetime[i] += popcount(new_lo) + popcount(new_hi)
+            for r in range(n_regions):
+                if region_members[r, city[i]]:
+                    new_lo = gap_lo & ~regions.lo[r][i]
+                    new_hi = gap_hi & ~regions.hi[r][i]
+                    regions.lo[r][i] |= new_lo
+                    regions.hi[r][i] |= new_hi
+                    regions.lifetime[r][i] += popcount(new_lo) + popcount(new_hi)
+
+
+def household_totals(
+    int64_t month,
+    const int8_t[::1] status,
+    const int8_t[::1] role,
+    const int32_t[::1] household,
+    const int16_t[::1] birth_month,
+    int64_t[::1] members,
+    int64_t[::1] spouses,
+    int64_t[::1] minors,
+    uint8_t[::1] has_settled_adult,
+):
+    """Members, spouses, minors and settled adults per household (see :func:`sim.phases.household_totals`)."""
+    cdef Py_ssize_t i
+    cdef int32_t h
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] != MIGRANT and status[i] != SETTLED:
+                continue
+            h = household[i]
+            members[h] += 1
+            if role[i] == SPOUSE:
+                spouses[h] += 1
+            elif role[i] == CHILD and month - birth_month[i] < MINOR_MONTHS:
+                minors[h] += 1
+            if status[i] == SETTLED and (role[i] == HEAD or role[i] == SPOUSE):
+                has_settled_adult[h] = True
+
+
+def city_counts(
+    const int8_t[::1] status,
+    const int8_t[::1] city,
+    const int8_t[::1] employment,
+    const int8_t[::1] applied_channel,
+    int8_t points,
+    int64_t[:, ::1] counts,
+):
+    """Migrants, settled, formal, points pool and pending per city (see :func:`sim.phases.city_counts`)."""
+    cdef Py_ssize_t i
+    cdef int8_t c
+    with nogil:
+        for i in range(status.shape[0]):
+            c = city[i]
+            if status[i] == MIGRANT:
+                counts[0, c] += 1
+                counts[2, c] += employment[i] == FORMAL
+                if applied_channel[i] == points:
+                    counts[3, c] += 1
+                elif applied_channel[i] != NO_CHANNEL:
+                    counts[4, c] += 1
+            elif status[i] == SETTLED:
+                counts[1, c] += 1
+
+
+def reside(
+    int64_t month,
+    const int8_t[::1] status,
+    const int8_t[::1] role,
+    const int8_t[::1] city,
+    const int16_t[::1] city_since,
+    const int32_t[::1] household,
+    int16_t[::1] permit_month,
+    int8_t[::1] tenure,
+    int16_t[::1] community_since,
+    const int64_t[::1] permit_after,
+    const float[::1] permit_u,
+    float permit_rate,
+    const float[::1] purchase_u,
+    float purchase_rate,
+    const float[::1] community_u,
+    float community_rate,
+    uint8_t[::1] buying,
+    uint8_t[::1] moving,
+):
+    """Permits, home purchases and community moves (see :func:`sim.phases.reside`)."""
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] != MIGRANT:
+                continue
+            if permit_month[i] == NO_MONTH and month - city_since[i] >= permit_after[city[i]] and permit_u[i] < permit_rate:
+                permit_month[i] = <int16_t>month
+            if role[i] == HEAD and tenure[i] == RENT:
+                if purchase_u[i] < purchase_rate:
+                    buying[household[i]] = True
+                if community_u[i] < community_rate:
+                    moving[household[i]] = True
+        for i in range(status.shape[0]):
+            if status[i] != MIGRANT:
+                continue
+            if buying[household[i]]:
+                tenure[i] = OWN
+            if moving[household[i]]:
+                community_since[i] = <int16_t>month
+
+
+def returning_home(
+    const int8_t[::1] status,
+    const int8_t[::1] role,
+    const int8_t[::1] employment,
+    const int32_t[::1] household,
+    const float[::1] u,
+    double rate,
+    double multiplier,
+    uint8_t[::1] households,
+    uint8_t[::1] returning,
+):
+    """Migrants whose household returns home (see :func:`sim.phases.returning_home`)."""
+    cdef Py_ssize_t i
+    cdef double head_rate
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] == MIGRANT and role[i] == HEAD:
+                head_rate = rate * (multiplier if employment[i] == UNEMPLOYED else 1.0)
+                if <double>u[i] < head_rate:
+                    households[household[i]] = True
+        for i in range(status.shape[0]):
+            returning[i] = status[i] == MIGRANT and households[household[i]]
+
+
+def moving_city(
+    const int8_t[::1] status,
+    const int8_t[::1] role,
+    const int8_t[::1] city,
+    const int32_t[::1] household,
+    const float[::1] move_u,
+    float rate,
+    const float[::1] target_u,
+    int64_t n_cities,
+    int8_t[::1] target,
+    uint8_t[::1] moving,
+):
+    """Migrants whose household moves to another city (see :func:`sim.phases.moving_city`)."""
+    cdef Py_ssize_t i
+    cdef float others = <float>(n_cities - 1)
+    cdef int64_t step
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] == MIGRANT and role[i] == HEAD and move_u[i] < rate:
+                step = 1 + <int64_t>floorf(target_u[i] * others)
+                target[household[i]] = <int8_t>((city[i] + step) % n_cities)
+        for i in range(status.shape[0]):
+            moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
+
+
+def dependants(
+    int64_t month,
+    const int8_t[::1] status,
+    const int8_t[::1] role,
+    const int32_t[::1] household,
+    const int16_t[::1] birth_month,
+    const uint8_t[::1] spouse_follows,
+    const uint8_t[::1] minors_follow,
+    uint8_t[::1] follows,
+):
+    """Migrants who settle as dependants (see :func:`sim.phases.dependants`)."""
+    cdef Py_ssize_t i
+    cdef int32_t h
+    cdef bint partner, minor
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] != MIGRANT:
+                continue
+            h = household[i]
+            partner = spouse_follows[h] and (role[i] == HEAD or role[i] == SPOUSE)
+            minor = minors_follow[h] and role[i] == CHILD and month - birth_month[i] < MINOR_MONTHS
+            follows[i] = partner or minor
+
+
+def verdicts(
+    const int64_t[::1] rows,
+    int64_t month,
+    const int64_t[:, ::1] routes,
+    const int64_t[:, ::1] conditions,
+    const double[::1] floats,
+    const uint64_t[:, ::1] masks,
+    const int16_t[::1] birth_month,
+    const int8_t[::1] role,
+    const int32_t[::1] household,
+    const uint8_t[::1] has_settled_adult,
+    const int64_t[::1] members,
+    const int8_t[::1] education,
+    const int8_t[::1] skill,
+    const int16_t[::1] graduated_month,
+    const int16_t[::1] city_since,
+    const int16_t[::1] employed_months,
+    const int16_t[::1] community_since,
+    const int16_t[::1] permit_month,
+    const int8_t[::1] tenure,
+    const uint8_t[::1] owns_commercial,
+    const float[::1] floor_area,
+    const int8_t[::1] sanctions,
+    const uint64_t[::1] si_lo,
+    const uint64_t[::1] si_hi,
+    const int16_t[::1] si_lifetime,
+    const uint64_t[::1] back_lo,
+    const uint64_t[::1] back_hi,
+    const uint64_t[::1] tax_lo,
+    const uint64_t[::1] tax_hi,
+    const int16_t[::1] tax_lifetime,
+    list region_lo,
+    list region_hi,
+    list region_lifetime,
+    uint8_t[::1] eligible,
+    uint8_t[::1] if_filled,
+):
+    """Channel verdicts of ``rows`` under a compiled period (see :func:`sim.rules.kernel.verdict_bits`).
+
+    Routes are tried in order and a route stops at its first failed condition; a channel
+    decided both ways (now and had every gap been paid) skips its remaining routes.
+    """
+    cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
+    cdef Py_ssize_t n_routes = routes.shape[0], i, r, k, region
+    cdef int64_t row, age, lived, code, arg, mode, lifetime, since, back, permit, graduated, bits
+    cdef uint8_t got, got_filled, bit
+    cdef bint counted, filled, ok
+    cdef uint64_t lo, hi, paid_back_lo, paid_back_hi, mask_lo, mask_hi
+    cdef float area
+    with nogil:
+        for i in range(rows.shape[0]):
+            row = rows[i]
+            age = (month - birth_month[row]) // 12
+            lived = max(month - city_since[row], 0)
+            got = 0
+            got_filled = 0
+            for r in range(n_routes):
+                bit = <uint8_t>(1 << routes[r, 0])
+                if got & bit and got_filled & bit:
+                    continue  # the channel is decided both ways
+                counted = True
+                filled = True
+                for k in range(routes[r, 1], routes[r, 2]):
+                    code = conditions[k, OP]
+                    arg = conditions[k, ARG]
+                    if code == COUNT:
+                        if not counted and not filled:
+                            break
+                        mode = conditions[k, MODE]
+                        if filled:
+                            filled = mode != NEVER and min(lived, conditions[k, FILLED_CAP]) >= conditions[k, NEED]
+                        if counted and mode == NEVER:
+                            counted = False
+                        elif counted:
+                            if conditions[k, KIND] == TAX:
+                                lo, hi, lifetime = tax_lo[row], tax_hi[row], tax_lifetime[row]
+                                paid_back_lo, paid_back_hi = 0, 0
+                            else:
+                                lo, hi, lifetime = si_lo[row], si_hi[row], si_lifetime[row]
+                                paid_back_lo, paid_back_hi = back_lo[row], back_hi[row]
+                                bits = conditions[k, REGIONS]
+                                for region in range(regions.n):
+                                    if bits >> region & 1:
+                                        lo |= regions.lo[region][row]
+                                        hi |= regions.hi[region][row]
+                                        lifetime = max(lifetime, regions.lifetime[region][row])
+                            mask_lo, mask_hi = masks[k, 0], masks[k, 1]
+                            if mode == CONTINUOUS:
+                                counted = (lo & mask_lo) == mask_lo and (hi & mask_hi) == mask_hi
+                                if counted:
+                                    back = popcount(paid_back_lo & mask_lo) + popcount(paid_back_hi & mask_hi)
+                                    counted = back <= conditions[k, BACK_CAP]
+                            elif mode == LIFETIME:
+                                counted = max(lifetime, popcount(lo) + popcount(hi)) >= conditions[k, NEED]
+                            else:
+                                counted = popcount(lo & mask_lo) + popcount(hi & mask_hi) >= conditions[k, NEED]
+                        continue
+                    if code == ADULT:
+                        ok = age >= arg
+                    elif code == JOINS:
+                        ok = (arg >> role[row]) & 1 == 1 and has_settled_adult[household[row]]
+                    elif code == EDUCATION_MIN:
+                        ok = education[row] >= arg
+                    elif code == SKILL_MIN:
+                        ok = skill[row] >= arg
+                    elif code == GRADUATED_WITHIN:
+                        graduated = graduated_month[row]
+                        since = -1 if graduated == NO_MONTH else month - graduated
+                        ok = since >= 0 and since <= arg
+                    elif code == AGE_MIN:
+                        ok = age >= arg
+                    elif code == AGE_MAX:
+                        ok = age <= arg
+                    elif code == RESIDENCE_MIN:
+                        ok = lived >= arg
+                    elif code == EMPLOYMENT_MIN:
+                        ok = employed_months[row] >= arg
+                    elif code == COMMUNITY_MIN:
+                        ok = max(month - community_since[row], 0) >= arg
+                    elif code == PERMIT_MIN:
+                        permit = permit_month[row]
+                        ok = (-1 if permit == NO_MONTH else month - permit) >= arg
+                    elif code == TENURE:
+                        ok = tenure[row] == arg
+                    elif code == COMMERCIAL:
+                        ok = owns_commercial[row] == (arg == 1)
+                    elif code == AREA_MIN:
+                        area = <float>(<double>floor_area[row] / <double>max(members[household[row]], 1))
+                        ok = area >= floats[k]
+                    else:  # SANCTIONS_MAX
+                        ok = sanctions[row] <= arg
+                    if not ok:
+                        counted = False
+                        filled = False
+                        break
+                if counted:
+                    got |= bit
+                if filled:
+                    got_filled |= bit
+            eligible[i] = got
+            if_filled[i] = got_filled
