@@ -101,4 +101,3 @@ class BitLedger:
     def take(self, rows: np.ndarray) -> BitLedger:
         """A copy of the ledger restricted to ``rows``."""
         return BitLedger(self.lo[rows], self.hi[rows], self.lifetime[rows])
-

@@ -1,8 +1,8 @@
-"""Compiled per-person loops of the model's month.
+"""Per-person loops of the model's month, compiled (``sim/_loops.pyx``) and called from here.
 
 Each function here does in one pass over the rows what :class:`sim.model.SettlementModel` would
 otherwise do in a dozen whole-array numpy operations (each allocating a temporary the size of
-the population); the loops themselves are compiled (``sim/_loops.pyx``). They take the month's uniforms from the model's streams and compare them in
+the population). They take the month's uniforms from the model's streams and compare them in
 ``float32`` exactly as the array code does, so a run's results do not change.
 """
 
@@ -125,7 +125,15 @@ def household_totals(pop: Population, month: int) -> tuple[np.ndarray, np.ndarra
     minors = np.zeros(size, np.int64)
     has_settled_adult = np.zeros(size, bool)
     _loops.household_totals(
-        month, pop.status, pop.role, pop.household, pop.birth_month, members, spouses, minors, has_settled_adult.view(np.uint8)
+        month,
+        pop.status,
+        pop.role,
+        pop.household,
+        pop.birth_month,
+        members,
+        spouses,
+        minors,
+        has_settled_adult.view(np.uint8),
     )
     return members, spouses, minors, has_settled_adult
 

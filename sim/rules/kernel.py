@@ -19,13 +19,14 @@ import numpy as np
 
 from sim import _loops
 from sim.ledger import HISTORY_MONTHS, window_masks
-from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, NO_MONTH, OWN, RENT, SKILL_INDEX, Population
+from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, OWN, RENT, SKILL_INDEX, Population
 from sim.rules.channels import JOIN_ROLES
 from sim.rules.context import Households
 from sim.rules.opcodes import (
     ADULT,
     AGE_MAX,
     AGE_MIN,
+    AREA_MIN,
     COMMERCIAL,
     COMMUNITY_MIN,
     CONTINUOUS,
@@ -44,7 +45,6 @@ from sim.rules.opcodes import (
     TAX,
     TENURE,
     WINDOW,
-    AREA_MIN,
 )
 from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
@@ -265,5 +265,7 @@ def verdict_bits(
         region_hi,
         region_lifetime,
     )
-    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], if_filled[a:b]))
+    in_two_halves(
+        len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], if_filled[a:b])
+    )
     return eligible, if_filled
