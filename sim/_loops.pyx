@@ -210,9 +210,9 @@ def household_totals(
     const int8_t[::1] role,
     const int32_t[::1] household,
     const int16_t[::1] birth_month,
-    int64_t[::1] members,
-    int64_t[::1] spouses,
-    int64_t[::1] minors,
+    int32_t[::1] members,
+    int32_t[::1] spouses,
+    int32_t[::1] minors,
     uint8_t[::1] has_settled_adult,
 ):
     """Members, spouses, minors and settled adults per household (see :func:`sim.phases.household_totals`)."""
@@ -383,7 +383,7 @@ def verdicts(
     const int8_t[::1] role,
     const int32_t[::1] household,
     const uint8_t[::1] has_settled_adult,
-    const int64_t[::1] members,
+    const int32_t[::1] members,
     const int8_t[::1] education,
     const int8_t[::1] skill,
     const int16_t[::1] graduated_month,

@@ -167,6 +167,9 @@ class SettlementModel(mesa.Model):
         self.population = synthesis.population
         if np.any(np.diff(self.population.arrival_month) < 0):
             raise ValueError("slots must be ordered by arrival month (see sim.synthesis)")
+        if np.any(np.diff(self.population.household) < 0):
+            # The compiled phases split their rows between two threads at a household boundary.
+            raise ValueError("a household's slots must be consecutive, households in order (see sim.synthesis)")
         self.pop = self.population
         self.scale = synthesis.scale
         self.n_households = synthesis.n_households

@@ -8,6 +8,8 @@ the population). They take the month's uniforms from the model's streams and com
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim import _loops
@@ -18,6 +20,16 @@ from sim.threads import in_two_halves
 POINTS = CHANNELS.index("points")
 SPLIT_MIN = 1 << 15
 """Phases over at least this many rows run in two halves at once (see :mod:`sim.threads`)."""
+
+
+def by_household(pop: Population) -> Callable[[int], int]:
+    """Where to split ``pop``'s rows so that no household straddles the two halves.
+
+    A household's rows are consecutive (:class:`sim.population.Population`), so the first row of
+    the household at the middle is a boundary; loops that write per-household totals or flags
+    can then run their halves at once.
+    """
+    return lambda middle: int(np.searchsorted(pop.household, pop.household[middle], side="left"))
 
 
 def work_and_contribute(
@@ -113,27 +125,32 @@ def household_totals(pop: Population, month: int) -> tuple[np.ndarray, np.ndarra
 
     Returns
     -------
-    members, spouses, minors : ndarray of int64
+    members, spouses, minors : ndarray of int32
         Present (migrant or settled) persons of each household, of them spouses, and children
         under :data:`sim.population.MINOR_AGE`.
     has_settled_adult : ndarray of bool
         Whether a head or spouse of the household has settled.
     """
     size = int(pop.household.max()) + 1 if pop.size else 0
-    members = np.zeros(size, np.int64)
-    spouses = np.zeros(size, np.int64)
-    minors = np.zeros(size, np.int64)
+    members = np.zeros(size, np.int32)
+    spouses = np.zeros(size, np.int32)
+    minors = np.zeros(size, np.int32)
     has_settled_adult = np.zeros(size, bool)
-    _loops.household_totals(
-        month,
-        pop.status,
-        pop.role,
-        pop.household,
-        pop.birth_month,
-        members,
-        spouses,
-        minors,
-        has_settled_adult.view(np.uint8),
+    in_two_halves(
+        pop.size,
+        SPLIT_MIN,
+        lambda a, b: _loops.household_totals(
+            month,
+            pop.status[a:b],
+            pop.role[a:b],
+            pop.household[a:b],
+            pop.birth_month[a:b],
+            members,
+            spouses,
+            minors,
+            has_settled_adult.view(np.uint8),
+        ),
+        by_household(pop),
     )
     return members, spouses, minors, has_settled_adult
 
@@ -146,9 +163,14 @@ def city_counts(pop: Population, n_cities: int) -> np.ndarray:
     ndarray of int64, shape (5, n_cities)
         Rows in that order.
     """
-    counts = np.zeros((5, n_cities), np.int64)
-    _loops.city_counts(pop.status, pop.city, pop.employment, pop.applied_channel, POINTS, counts)
-    return counts
+    halves = np.zeros((2, 5, n_cities), np.int64)
+
+    def count(a: int, b: int) -> None:
+        half = halves[int(a > 0)]
+        _loops.city_counts(pop.status[a:b], pop.city[a:b], pop.employment[a:b], pop.applied_channel[a:b], POINTS, half)
+
+    in_two_halves(pop.size, SPLIT_MIN, count)
+    return halves.sum(axis=0)
 
 
 def reside(
@@ -184,25 +206,32 @@ def reside(
     n_households : int
         Households of the run.
     """
-    _loops.reside(
-        month,
-        pop.status,
-        pop.role,
-        pop.city,
-        pop.city_since,
-        pop.household,
-        pop.permit_month,
-        pop.tenure,
-        pop.community_since,
-        permit_after,
-        permit_u,
-        np.float32(permit_rate),
-        purchase_u,
-        np.float32(purchase_rate),
-        community_u,
-        np.float32(community_rate),
-        np.zeros(n_households, np.uint8),
-        np.zeros(n_households, np.uint8),
+    buying = np.zeros(n_households, np.uint8)
+    moving = np.zeros(n_households, np.uint8)
+    in_two_halves(
+        pop.size,
+        SPLIT_MIN,
+        lambda a, b: _loops.reside(
+            month,
+            pop.status[a:b],
+            pop.role[a:b],
+            pop.city[a:b],
+            pop.city_since[a:b],
+            pop.household[a:b],
+            pop.permit_month[a:b],
+            pop.tenure[a:b],
+            pop.community_since[a:b],
+            permit_after,
+            permit_u[a:b],
+            np.float32(permit_rate),
+            purchase_u[a:b],
+            np.float32(purchase_rate),
+            community_u[a:b],
+            np.float32(community_rate),
+            buying,
+            moving,
+        ),
+        by_household(pop),
     )
 
 
@@ -220,16 +249,22 @@ def returning_home(
         One per row.
     """
     returning = np.zeros(pop.size, bool)
-    _loops.returning_home(
-        pop.status,
-        pop.role,
-        pop.employment,
-        pop.household,
-        u,
-        float(rate),
-        float(unemployed_multiplier),
-        np.zeros(n_households, np.uint8),
-        returning.view(np.uint8),
+    households = np.zeros(n_households, np.uint8)
+    in_two_halves(
+        pop.size,
+        SPLIT_MIN,
+        lambda a, b: _loops.returning_home(
+            pop.status[a:b],
+            pop.role[a:b],
+            pop.employment[a:b],
+            pop.household[a:b],
+            u[a:b],
+            float(rate),
+            float(unemployed_multiplier),
+            households,
+            returning[a:b].view(np.uint8),
+        ),
+        by_household(pop),
     )
     return returning
 
@@ -251,17 +286,22 @@ def moving_city(
     """
     target = np.full(n_households, -1, np.int8)
     moving = np.zeros(pop.size, bool)
-    _loops.moving_city(
-        pop.status,
-        pop.role,
-        pop.city,
-        pop.household,
-        move_u,
-        np.float32(rate),
-        target_u,
-        n_cities,
-        target,
-        moving.view(np.uint8),
+    in_two_halves(
+        pop.size,
+        SPLIT_MIN,
+        lambda a, b: _loops.moving_city(
+            pop.status[a:b],
+            pop.role[a:b],
+            pop.city[a:b],
+            pop.household[a:b],
+            move_u[a:b],
+            np.float32(rate),
+            target_u[a:b],
+            n_cities,
+            target,
+            moving[a:b].view(np.uint8),
+        ),
+        by_household(pop),
     )
     rows = np.flatnonzero(moving)
     return rows, target[pop.household[rows]]
@@ -285,14 +325,18 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
         The dependants' rows, in order.
     """
     follows = np.zeros(pop.size, bool)
-    _loops.dependants(
-        month,
-        pop.status,
-        pop.role,
-        pop.household,
-        pop.birth_month,
-        spouse_follows.view(np.uint8),
-        minors_follow.view(np.uint8),
-        follows.view(np.uint8),
+    in_two_halves(
+        pop.size,
+        SPLIT_MIN,
+        lambda a, b: _loops.dependants(
+            month,
+            pop.status[a:b],
+            pop.role[a:b],
+            pop.household[a:b],
+            pop.birth_month[a:b],
+            spouse_follows.view(np.uint8),
+            minors_follow.view(np.uint8),
+            follows[a:b].view(np.uint8),
+        ),
     )
     return np.flatnonzero(follows)

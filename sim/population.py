@@ -1,8 +1,10 @@
 """The population: one row per person, as a structure of numpy arrays.
 
 Rows are *slots*: a person keeps their row for life, and arrivals take pre-allocated rows
-in an order that does not depend on the rules in force (common random numbers). Household
-aggregates are computed by group reductions over ``household``, never stored as objects.
+in an order that does not depend on the rules in force (common random numbers). A household's
+rows are consecutive and households are numbered in row order, so the compiled phases can split
+the rows between two threads at a household boundary. Household aggregates are computed by
+group reductions over ``household``, never stored as objects.
 """
 
 from __future__ import annotations

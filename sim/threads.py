@@ -26,13 +26,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=helper.cache_clear)
 
 
-def in_two_halves(size: int, minimum: int, work: Callable[[int, int], None]) -> None:
+def in_two_halves(
+    size: int, minimum: int, work: Callable[[int, int], None], align: Callable[[int], int] | None = None
+) -> None:
     """Call ``work(start, stop)`` over ``range(size)``: in two halves at once when ``size >= minimum``.
 
-    The second half runs on the helper thread. ``work`` must touch only its own rows and release
-    the GIL for the split to pay (a compiled loop of ``sim/_loops.pyx``).
+    The second half runs on the helper thread. ``work`` must touch only its own rows (or, with
+    ``align``, its own groups of rows) and release the GIL for the split to pay (a compiled loop
+    of ``sim/_loops.pyx``). ``align(middle)`` moves the split to a nearby boundary, e.g. the first
+    row of the household that ``middle`` belongs to.
     """
     half = size // 2 if size >= minimum and CORES > 1 else 0
+    if half and align is not None:
+        half = align(half)
     pending = helper().submit(work, half, size) if half else None
     work(0, half or size)
     if pending is not None:
