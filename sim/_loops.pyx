@@ -28,7 +28,6 @@ from sim.population import (
     SPOUSE as _SPOUSE,
     UNEMPLOYED as _UNEMPLOYED,
 )
-from sim.rules import opcodes as op
 
 # The population's codes as C constants, taken from their single definition in Python.
 cdef int8_t MIGRANT = _MIGRANT, SETTLED = _SETTLED
@@ -36,15 +35,54 @@ cdef int8_t HEAD = _HEAD, SPOUSE = _SPOUSE, CHILD = _CHILD, PARENT = _PARENT
 cdef int8_t UNEMPLOYED = _UNEMPLOYED, INFORMAL = _INFORMAL, FORMAL = _FORMAL
 cdef int8_t RENT = _RENT, OWN = _OWN, COLLEGE = _COLLEGE, NO_CHANNEL = _NO_CHANNEL
 cdef int64_t NO_MONTH = _NO_MONTH, MINOR_MONTHS = _MINOR_AGE * 12, OVER_45 = _OVER_45
-# The opcodes of a compiled rule period (sim.rules.kernel).
-cdef int64_t ADULT = op.ADULT, JOINS = op.JOINS, EDUCATION_MIN = op.EDUCATION_MIN, SKILL_MIN = op.SKILL_MIN
-cdef int64_t GRADUATED_WITHIN = op.GRADUATED_WITHIN, AGE_MIN = op.AGE_MIN, AGE_MAX = op.AGE_MAX
-cdef int64_t RESIDENCE_MIN = op.RESIDENCE_MIN, EMPLOYMENT_MIN = op.EMPLOYMENT_MIN
-cdef int64_t COMMUNITY_MIN = op.COMMUNITY_MIN, PERMIT_MIN = op.PERMIT_MIN, TENURE = op.TENURE
-cdef int64_t COMMERCIAL = op.COMMERCIAL, AREA_MIN = op.AREA_MIN, COUNT = op.COUNT
-cdef Py_ssize_t OP = op.OP, ARG = op.ARG, KIND = op.KIND, REGIONS = op.REGIONS, MODE = op.MODE
-cdef Py_ssize_t NEED = op.NEED, BACK_CAP = op.BACK_CAP, FILLED_CAP = op.FILLED_CAP
-cdef int64_t NEVER = op.NEVER, CONTINUOUS = op.CONTINUOUS, LIFETIME = op.LIFETIME, TAX = op.TAX
+
+
+# The instruction set of a compiled rule period (see sim.rules.kernel, which writes programs
+# in it). A condition is a row of ``Program.conditions``: an opcode in column OP and its
+# integer argument in ARG (the floor-area minimum is in ``Program.floats``); a counting rule
+# (COUNT) uses the columns KIND … FILLED_CAP and its window masks as well.
+cpdef enum Op:
+    ADULT = 0
+    JOINS = 1
+    EDUCATION_MIN = 2
+    SKILL_MIN = 3
+    GRADUATED_WITHIN = 4
+    AGE_MIN = 5
+    AGE_MAX = 6
+    RESIDENCE_MIN = 7
+    EMPLOYMENT_MIN = 8
+    COMMUNITY_MIN = 9
+    PERMIT_MIN = 10
+    TENURE = 11
+    COMMERCIAL = 12
+    AREA_MIN = 13
+    SANCTIONS_MAX = 14
+    COUNT = 15
+
+
+# The columns of a condition, in the order sim.rules.kernel.compile_period writes them.
+cdef enum:
+    OP = 0
+    ARG = 1
+    KIND = 2
+    REGIONS = 3
+    MODE = 4
+    NEED = 5
+    BACK_CAP = 6
+    FILLED_CAP = 7
+
+
+# How a counting rule counts (see sim.rules.counting.count_ok), and which history it reads.
+cpdef enum Mode:
+    NEVER = 0
+    CONTINUOUS = 1
+    LIFETIME = 2
+    WINDOW = 3
+
+
+cpdef enum Ledger:
+    SOCIAL_INSURANCE = 0
+    TAX = 1
 
 
 cdef extern from *:
@@ -407,18 +445,20 @@ def verdicts(
     list region_hi,
     list region_lifetime,
     uint8_t[::1] eligible,
-    uint8_t[::1] if_filled,
+    uint8_t[::1] gap_only,
 ):
     """Channel verdicts of ``rows`` under a compiled period (see :func:`sim.rules.kernel.verdict_bits`).
 
-    Routes are tried in order and a route stops at its first failed condition; a channel
-    decided both ways (now and had every gap been paid) skips its remaining routes.
+    Routes are tried in order and a route stops at its first failed condition; a channel that
+    admits the person skips its remaining routes. The "had every gap been paid" verdict is
+    followed only while no channel admits the person and no route has yet passed with gaps
+    filled: all that is asked of it is whether gaps alone hold the person back.
     """
     cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
     cdef Py_ssize_t n_routes = routes.shape[0], i, r, k, region
     cdef int64_t row, age, lived, code, arg, mode, lifetime, since, back, permit, graduated, bits
-    cdef uint8_t got, got_filled, bit
-    cdef bint counted, filled, ok
+    cdef uint8_t got, bit
+    cdef bint counted, filled, filled_any, ok
     cdef uint64_t lo, hi, paid_back_lo, paid_back_hi, mask_lo, mask_hi
     cdef float area
     with nogil:
@@ -427,13 +467,13 @@ def verdicts(
             age = (month - birth_month[row]) // 12
             lived = max(month - city_since[row], 0)
             got = 0
-            got_filled = 0
+            filled_any = False
             for r in range(n_routes):
                 bit = <uint8_t>(1 << routes[r, 0])
-                if got & bit and got_filled & bit:
-                    continue  # the channel is decided both ways
+                if got & bit:
+                    continue  # another route of the channel admits the person
                 counted = True
-                filled = True
+                filled = got == 0 and not filled_any
                 for k in range(routes[r, 1], routes[r, 2]):
                     code = conditions[k, OP]
                     arg = conditions[k, ARG]
@@ -510,6 +550,6 @@ def verdicts(
                 if counted:
                     got |= bit
                 if filled:
-                    got_filled |= bit
+                    filled_any = True
             eligible[i] = got
-            if_filled[i] = got_filled
+            gap_only[i] = got == 0 and filled_any

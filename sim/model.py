@@ -303,7 +303,7 @@ class SettlementModel(mesa.Model):
             if not len(rows):
                 continue
             program = compile_period(period, self.month, self.regions)
-            eligible, if_filled = verdict_bits(program, pop, rows, self.month, households)
+            eligible, gap_only = verdict_bits(program, pop, rows, self.month, households)
             stats = self._month_stats[index]
             stats.eligible_by_channel += np.bincount(eligible, minlength=256) @ BYTE_BITS
             known = self._known_eligibility(index, period, rows, eligible, households)
@@ -322,7 +322,7 @@ class SettlementModel(mesa.Model):
             pending = np.flatnonzero(pop.applied_channel[rows] != NO_CHANNEL)
             self.still_eligible[rows[pending]] = (eligible[pending] >> pop.applied_channel[rows[pending]]) & 1
             stats.eligible_any += eligible_any.sum()
-            stats.blocked_only_by_gap += (~eligible_any & (if_filled != 0)).sum()
+            stats.blocked_only_by_gap += (gap_only & ~eligible_any).sum()
             stats.eligible_unaware += (eligible_any & (channel == NO_CHANNEL)).sum()
             # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
             waiting = pop.applied_channel[rows]

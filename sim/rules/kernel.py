@@ -8,7 +8,8 @@ and evaluates every route of every channel for one person at a time in compiled 
 ``tests/rules/test_kernel.py``.
 
 Verdicts come back as one byte per person, bit ``c`` for channel ``c`` of
-:data:`sim.scenario.schema.CHANNELS`.
+:data:`sim.scenario.schema.CHANNELS`. The instruction set (``Op``, ``Mode``, ``Ledger``) is
+defined once, in ``sim/_loops.pyx``, whose loop runs the programs.
 """
 
 from __future__ import annotations
@@ -18,34 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import _loops
+from sim._loops import Ledger, Mode, Op
 from sim.ledger import HISTORY_MONTHS, window_masks
 from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, OWN, RENT, SKILL_INDEX, Population
 from sim.rules.channels import JOIN_ROLES
 from sim.rules.context import Households
-from sim.rules.opcodes import (
-    ADULT,
-    AGE_MAX,
-    AGE_MIN,
-    AREA_MIN,
-    COMMERCIAL,
-    COMMUNITY_MIN,
-    CONTINUOUS,
-    COUNT,
-    EDUCATION_MIN,
-    EMPLOYMENT_MIN,
-    GRADUATED_WITHIN,
-    JOINS,
-    LIFETIME,
-    NEVER,
-    PERMIT_MIN,
-    RESIDENCE_MIN,
-    SANCTIONS_MAX,
-    SKILL_MIN,
-    SOCIAL_INSURANCE,
-    TAX,
-    TENURE,
-    WINDOW,
-)
 from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
 from sim.threads import in_two_halves
@@ -148,36 +126,36 @@ def _compile_route(c: Conditions, month: int, regions: dict[str, int], add) -> N
     give the "had every gap been paid" verdict, come last.
     """
     if c.joins is not None:
-        add(JOINS, sum(1 << role for role in JOIN_ROLES[c.joins]))
+        add(Op.JOINS, sum(1 << role for role in JOIN_ROLES[c.joins]))
     if c.education_min is not None:
-        add(EDUCATION_MIN, EDUCATION_INDEX[c.education_min])
+        add(Op.EDUCATION_MIN, EDUCATION_INDEX[c.education_min])
     if c.skill_min is not None:
-        add(SKILL_MIN, SKILL_INDEX[c.skill_min])
+        add(Op.SKILL_MIN, SKILL_INDEX[c.skill_min])
     if c.graduated_within_years is not None:
-        add(GRADUATED_WITHIN, round(c.graduated_within_years * 12))
+        add(Op.GRADUATED_WITHIN, round(c.graduated_within_years * 12))
     if c.age_min is not None:
-        add(AGE_MIN, c.age_min)
+        add(Op.AGE_MIN, c.age_min)
     if c.age_max is not None:
-        add(AGE_MAX, c.age_max)
+        add(Op.AGE_MAX, c.age_max)
     for op, need in (
-        (RESIDENCE_MIN, c.residence_months_min),
-        (EMPLOYMENT_MIN, c.employment_months_min),
-        (COMMUNITY_MIN, c.community_months_min),
-        (PERMIT_MIN, c.residence_permit_months_min),
+        (Op.RESIDENCE_MIN, c.residence_months_min),
+        (Op.EMPLOYMENT_MIN, c.employment_months_min),
+        (Op.COMMUNITY_MIN, c.community_months_min),
+        (Op.PERMIT_MIN, c.residence_permit_months_min),
     ):
         if need is not None:
             add(op, need)
     if c.tenure is not None:
-        add(TENURE, RENT if c.tenure == "rent" else OWN)
+        add(Op.TENURE, RENT if c.tenure == "rent" else OWN)
     if c.owns_commercial_property is not None:
-        add(COMMERCIAL, int(c.owns_commercial_property))
+        add(Op.COMMERCIAL, int(c.owns_commercial_property))
     if c.floor_area_per_capita_m2_min is not None:
-        add(AREA_MIN, value=float(np.float32(c.floor_area_per_capita_m2_min)))
+        add(Op.AREA_MIN, value=float(np.float32(c.floor_area_per_capita_m2_min)))
     if c.sanctions_max is not None:
-        add(SANCTIONS_MAX, c.sanctions_max)
+        add(Op.SANCTIONS_MAX, c.sanctions_max)
     if c.joins is None:
-        add(ADULT, MINOR_AGE)
-    for kind, rule in ((SOCIAL_INSURANCE, c.social_insurance), (TAX, c.tax)):
+        add(Op.ADULT, MINOR_AGE)
+    for kind, rule in ((Ledger.SOCIAL_INSURANCE, c.social_insurance), (Ledger.TAX, c.tax)):
         if rule is not None:
             _compile_count(kind, rule, month, regions, add)
 
@@ -186,18 +164,18 @@ def _compile_count(kind: int, rule: CountRule, month: int, regions: dict[str, in
     """A counting rule with the semantics of :func:`sim.rules.counting.count_ok` and ``filled_count_ok``."""
     countable = HISTORY_MONTHS if rule.counted_from is None else max(0, month - rule.counted_from)
     # Only social-insurance months are recorded per region (a tax rule cannot name regions).
-    region_bits = sum(1 << regions[r] for r in rule.recognised_in) if kind == SOCIAL_INSURANCE else 0
+    region_bits = sum(1 << regions[r] for r in rule.recognised_in) if kind == Ledger.SOCIAL_INSURANCE else 0
     if rule.count == "continuous":
-        mode = NEVER if rule.months > countable else CONTINUOUS
+        mode = Mode.NEVER if rule.months > countable else Mode.CONTINUOUS
         window, filled_cap = rule.months, countable
     elif rule.window is None and countable >= HISTORY_MONTHS:
-        mode, window, filled_cap = LIFETIME, HISTORY_MONTHS, _UNCAPPED
+        mode, window, filled_cap = Mode.LIFETIME, HISTORY_MONTHS, _UNCAPPED
     else:
-        mode = WINDOW
+        mode = Mode.WINDOW
         window = min(rule.window or HISTORY_MONTHS, countable)
         filled_cap = min(rule.window or HISTORY_MONTHS, countable, HISTORY_MONTHS)
     lo, hi = window_masks(window)
-    add(COUNT, count=[kind, region_bits, mode, rule.months, rule.back_paid_max, filled_cap], mask=(int(lo), int(hi)))
+    add(Op.COUNT, count=[kind, region_bits, mode, rule.months, rule.back_paid_max, filled_cap], mask=(int(lo), int(hi)))
 
 
 def verdict_bits(
@@ -220,9 +198,11 @@ def verdict_bits(
 
     Returns
     -------
-    eligible, if_filled : ndarray of uint8
-        One byte per row, bit ``c`` set when the row qualifies for channel ``c``; ``if_filled``
-        as :func:`sim.rules.channels.channel_verdicts` defines it.
+    eligible : ndarray of uint8
+        One byte per row, bit ``c`` set when the row qualifies for channel ``c``.
+    gap_only : ndarray of bool
+        Whether the row qualifies for no channel but would for one had every gap in its
+        contributions been paid (``if_filled`` of :func:`sim.rules.channels.channel_verdicts`).
     """
     regions = pop.region_paid
     region_lo = [r.lo for r in regions]
@@ -230,7 +210,7 @@ def verdict_bits(
     region_lifetime = [r.lifetime for r in regions]
     rows = np.asarray(rows, np.int64)
     eligible = np.zeros(len(rows), np.uint8)
-    if_filled = np.zeros(len(rows), np.uint8)
+    gap_only = np.zeros(len(rows), bool)
     columns = (
         month,
         program.routes,
@@ -265,7 +245,6 @@ def verdict_bits(
         region_hi,
         region_lifetime,
     )
-    in_two_halves(
-        len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], if_filled[a:b])
-    )
-    return eligible, if_filled
+    flags = gap_only.view(np.uint8)
+    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], flags[a:b]))
+    return eligible, gap_only
