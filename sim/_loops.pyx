@@ -7,7 +7,7 @@ depend on which code path computed them.
 """
 
 from libc.math cimport floorf
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 from sim.behaviour import OVER_45 as _OVER_45
@@ -553,3 +553,24 @@ def verdicts(
                     filled_any = True
             eligible[i] = got
             gap_only[i] = got == 0 and filled_any
+
+
+def uniforms_from_raw(const uint64_t[::1] raw, float[::1] out):
+    """``out[j]`` from the 32-bit half ``j`` of ``raw`` (low half first), as numpy makes ``float32`` uniforms.
+
+    numpy's ``Generator.random(dtype=float32)`` takes the 32-bit outputs of its bit generator
+    (for PCG64, the low then the high half of each 64-bit output) and keeps the top 24 bits of
+    each: ``(x >> 8) * 2**-24``. Filling ``raw`` with ``random_raw`` and converting here gives
+    the same numbers in about half the time.
+    """
+    cdef Py_ssize_t w, n = out.shape[0]
+    cdef uint64_t word
+    cdef float scale = 1.0 / 16777216.0
+    with nogil:
+        # Two uniforms per word; the top 24 bits of a half fit an int32, which converts faster.
+        for w in range(n >> 1):
+            word = raw[w]
+            out[2 * w] = <float>(<int32_t>((<uint32_t>word) >> 8)) * scale
+            out[2 * w + 1] = <float>(<int32_t>(word >> 40)) * scale
+        if n & 1:
+            out[n - 1] = <float>(<int32_t>((<uint32_t>raw[n >> 1]) >> 8)) * scale

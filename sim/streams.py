@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._loops import uniforms_from_raw
 from sim.threads import in_two_halves
 
 DECISIONS = {
@@ -59,18 +60,19 @@ class Streams:
     def uniform(self, decision: str, month: int, size: int) -> np.ndarray:
         """``size`` uniforms in [0, 1) as ``float32``, one per slot.
 
-        The same numbers as ``generator(decision, month).random(size, dtype=np.float32)``; long
-        draws are generated in two halves on two threads (numpy releases the GIL while filling).
+        The same numbers as ``generator(decision, month).random(size, dtype=np.float32)``, made
+        from the bit generator's raw output (:func:`sim._loops.uniforms_from_raw`); long draws
+        are generated in two halves on two threads (numpy releases the GIL while filling).
         """
         out = np.empty(size, np.float32)
         sequence = self._sequence(decision, month)
 
         def fill(first: int, stop: int) -> None:
-            # A float32 draw takes the low then the high 32 bits of each 64-bit output of PCG64, so
-            # the uniforms from 64-bit output ``first`` on start at position ``2 * first``.
+            # Each 64-bit output of PCG64 makes two float32 uniforms (its low then its high half),
+            # so the uniforms from 64-bit output ``first`` on start at position ``2 * first``.
             bit_generator = np.random.PCG64(sequence)
             bit_generator.advance(first)
-            np.random.Generator(bit_generator).random(out=out[2 * first : 2 * stop], dtype=np.float32)
+            uniforms_from_raw(bit_generator.random_raw(stop - first), out[2 * first : 2 * stop])
 
         in_two_halves((size + 1) // 2, SPLIT_MIN // 2, fill)
         return out
