@@ -574,3 +574,132 @@ def uniforms_from_raw(const uint64_t[::1] raw, float[::1] out):
             out[2 * w + 1] = <float>(<int32_t>(word >> 40)) * scale
         if n & 1:
             out[n - 1] = <float>(<int32_t>((<uint32_t>raw[n >> 1]) >> 8)) * scale
+
+
+def choose(
+    const int64_t[::1] rows,
+    uint8_t[::1] eligible,
+    uint8_t[::1] known,
+    const uint8_t[::1] gap_only,
+    const int8_t[::1] first_channel,
+    const int16_t[::1] grandfather_until,
+    const int8_t[::1] grandfather_channel,
+    const int8_t[::1] applied_channel,
+    int64_t month,
+    int8_t points,
+    int8_t[::1] eligible_channel,
+    uint8_t[::1] still_eligible,
+    int64_t[::1] counts,
+    int64_t[::1] candidates,
+    int8_t[::1] candidate_channel,
+):
+    """From a city's verdicts to its applicants-to-be (see :func:`sim.phases.choose`); returns their number."""
+    cdef Py_ssize_t i, c, m = 0
+    cdef int64_t row, any_count = 0, gap_count = 0, unaware_count = 0, not_applied = 0
+    cdef int64_t histogram[256]
+    cdef uint8_t e, kept
+    cdef int8_t first, channel, waiting
+    cdef bint free, any_now
+    for c in range(256):
+        histogram[c] = 0
+    with nogil:
+        for i in range(rows.shape[0]):
+            row = rows[i]
+            histogram[eligible[i]] += 1
+            if grandfather_until[row] > month and grandfather_channel[row] >= 0:
+                # Grandfathered persons keep the channel they had (``known`` may be ``eligible`` itself).
+                kept = <uint8_t>(1 << grandfather_channel[row])
+                eligible[i] |= kept
+                known[i] |= kept
+            e = eligible[i]
+            first = first_channel[e]
+            eligible_channel[row] = first
+            any_now = first != NO_CHANNEL
+            channel = first_channel[known[i]]
+            waiting = applied_channel[row]
+            if waiting != NO_CHANNEL:
+                still_eligible[row] = (e >> waiting) & 1
+            any_count += any_now
+            gap_count += gap_only[i] != 0 and not any_now
+            unaware_count += any_now and channel == NO_CHANNEL
+            # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
+            free = waiting == NO_CHANNEL or (waiting == points and channel != points)
+            not_applied += any_now and free
+            candidates[m] = row
+            candidate_channel[m] = channel
+            m += channel != NO_CHANNEL and free
+    counts[0], counts[1], counts[2], counts[3] = any_count, gap_count, unaware_count, not_applied
+    # Channel counts from the verdicts before grandfathering, one byte value at a time.
+    for i in range(256):
+        for c in range(8):
+            counts[4 + c] += histogram[i] * ((i >> c) & 1)
+    return m
+
+
+def intention_logit(
+    const int64_t[::1] rows,
+    int64_t month,
+    const int8_t[::1] role,
+    const int32_t[::1] household,
+    const int32_t[::1] spouses,
+    const int32_t[::1] minors,
+    const int16_t[::1] birth_month,
+    const int16_t[::1] city_since,
+    const int8_t[::1] education,
+    const uint8_t[::1] has_land,
+    double intercept,
+    double age_40_plus,
+    double college_or_above,
+    double has_spouse_in_city,
+    double has_children_in_city,
+    double land,
+    double years_in_city,
+    double years_cap,
+    double[::1] out,
+):
+    """Settlement-intention logit of ``rows`` (see :func:`sim.phases.intention_logit`)."""
+    cdef Py_ssize_t i
+    cdef int64_t row, h
+    cdef double years
+    cdef bint partner
+    with nogil:
+        for i in range(rows.shape[0]):
+            row = rows[i]
+            h = household[row]
+            partner = (role[row] == HEAD or role[row] == SPOUSE) and spouses[h] > 0
+            years = min(max(month - city_since[row], 0) / 12.0, years_cap)
+            # Terms added in this order, as the array expression does, so the sums agree to the bit.
+            out[i] = (
+                intercept
+                + age_40_plus * ((month - birth_month[row]) // 12 >= 40)
+                + college_or_above * (education[row] >= COLLEGE)
+                + has_spouse_in_city * partner
+                + has_children_in_city * (minors[h] > 0)
+                + land * has_land[row]
+                + years_in_city * years
+            )
+
+
+def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, int64_t[::1] order, int64_t[::1] starts):
+    """Migrants grouped by city, each group in row order (see :func:`sim.phases.migrants_by_city`).
+
+    The migrants are listed once, then each city's are copied out of that list: every pass
+    appends without branching, so it runs at a few cycles a row.
+    """
+    cdef Py_ssize_t i, j, n = 0, m, n_cities = starts.shape[0] - 1
+    cdef int8_t c
+    cdef int32_t* migrants = <int32_t*>malloc(max(status.shape[0], 1) * sizeof(int32_t))
+    if not migrants:
+        raise MemoryError()
+    with nogil:
+        for i in range(status.shape[0]):
+            migrants[n] = <int32_t>i
+            n += status[i] == MIGRANT
+        m = 0
+        for c in range(n_cities):
+            starts[c] = m
+            for j in range(n):
+                order[m] = migrants[j]
+                m += city[migrants[j]] == c
+        starts[n_cities] = m
+    free(migrants)

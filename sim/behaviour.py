@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import COLLEGE, FORMAL, INFORMAL, UNEMPLOYED, Population
+from sim.population import FORMAL, INFORMAL, UNEMPLOYED
 from sim.scenario.schema import EmploymentDynamics, Intention, Service, ServiceCost
 
 YEARS_IN_CITY_CAP = 10
@@ -42,28 +42,6 @@ def transition_table(dynamics: EmploymentDynamics, month: int) -> tuple[np.ndarr
                 else:
                     to_unemployed[kind] = dynamics.informal_to_unemployed
     return to_formal, to_informal, to_unemployed
-
-
-def intention_logit(
-    pop: Population,
-    rows: np.ndarray,
-    intention: Intention,
-    age: np.ndarray,
-    months_in_city: np.ndarray,
-    has_spouse: np.ndarray,
-    has_children: np.ndarray,
-) -> np.ndarray:
-    """Settlement-intention logit for ``rows`` (arrays other than ``pop`` are already per row)."""
-    years = np.minimum(months_in_city / 12.0, YEARS_IN_CITY_CAP)
-    return (
-        intention.intercept
-        + intention.age_40_plus * (age >= 40)
-        + intention.college_or_above * (pop.education[rows] >= COLLEGE)
-        + intention.has_spouse_in_city * has_spouse
-        + intention.has_children_in_city * has_children
-        + intention.has_land * pop.has_land[rows]
-        + intention.years_in_city * years
-    )
 
 
 def application_probability(logit: np.ndarray, intention: Intention) -> np.ndarray:

@@ -30,14 +30,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim import __version__, phases
-from sim.behaviour import application_probability, intention_logit, service_cost, transition_table
+from sim.behaviour import application_probability, service_cost, transition_table
 from sim.months import month_label
 from sim.person import PROVINCE_INDEX
 from sim.population import (
     COLLEGE,
     EDUCATION_LEVELS,
     FORMAL,
-    HEAD,
     INACTIVE,
     LEFT,
     MIGRANT,
@@ -47,13 +46,12 @@ from sim.population import (
     NO_MONTH,
     RENT,
     SETTLED,
-    SPOUSE,
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
 from sim.rules.channels import channel_eligible
 from sim.rules.context import Households, RuleContext
-from sim.rules.kernel import compile_period, verdict_bits
+from sim.rules.kernel import Program, compile_period, counts_from_a_date, verdict_bits
 from sim.rules.points import item_points, score
 from sim.rules.service import delay_months, effective_service, is_far, needs_home_trip, processing_days, trips
 from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario, Service
@@ -63,7 +61,6 @@ from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
 
 CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
-BYTE_BITS = (np.arange(256)[:, None] >> np.arange(len(CHANNELS))) & 1
 """Bit ``c`` of each byte value: turns a histogram of verdict bytes into counts per channel."""
 LOWEST_BIT = np.array([(value & -value).bit_length() - 1 if value else 0 for value in range(256)], np.int8)
 """Index of the lowest set bit of each byte value: the first channel, in CHANNELS order, of a byte of verdicts."""
@@ -201,6 +198,7 @@ class SettlementModel(mesa.Model):
         self.unaware_possible = False
         """Whether someone may not know their city's rules in force (only a rule change makes it so)."""
         """Index in their city's timeline of the rule set each person knows (-1: none)."""
+        self._programs: dict[tuple[int, int, int | None], Program] = {}
         self.seen_periods: list[dict[int, RulePeriod]] = [{} for _ in self.city_ids]
         """The rule periods each city has had so far, by index (what a person may still know)."""
         self.datacollector = mesa.DataCollector(
@@ -296,52 +294,48 @@ class SettlementModel(mesa.Model):
         households = Households(pop, self.month)
         self.still_eligible[: pop.size] = False
         self.eligible_channel[: pop.size] = NO_CHANNEL
+        by_city = phases.migrants_by_city(pop, len(self.city_ids))
         for index, period in enumerate(self.periods):
-            if period is None:
+            rows = by_city[index]
+            if period is None or not len(rows):
                 continue
-            rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == index))
-            if not len(rows):
-                continue
-            program = compile_period(period, self.month, self.regions)
+            program = self._program(index, period)
             eligible, gap_only = verdict_bits(program, pop, rows, self.month, households)
-            stats = self._month_stats[index]
-            stats.eligible_by_channel += np.bincount(eligible, minlength=256) @ BYTE_BITS
-            known = self._known_eligibility(index, period, rows, eligible, households)
-            grandfathered = np.flatnonzero(
-                (self.grandfather_until[rows] > self.month) & (self.grandfather_channel[rows] >= 0)
+            choice = phases.choose(
+                pop,
+                rows,
+                eligible,
+                self._known_eligibility(index, period, rows, eligible, households),
+                gap_only,
+                program.first_channel,
+                self.grandfather_until,
+                self.grandfather_channel,
+                self.month,
+                self.eligible_channel,
+                self.still_eligible,
             )
-            # Grandfathered persons keep the channel they had (``known`` may be ``eligible`` itself).
-            kept = np.left_shift(1, self.grandfather_channel[rows[grandfathered]]).astype(np.uint8)
-            eligible[grandfathered] |= kept
-            known[grandfathered] |= kept
-            # The first channel in CHANNELS order that admits a person is the one they apply to;
-            # points only when no ordinary channel admits them.
-            self.eligible_channel[rows] = program.first_channel[eligible]
-            eligible_any = self.eligible_channel[rows] != NO_CHANNEL
-            channel = program.first_channel[known]
-            pending = np.flatnonzero(pop.applied_channel[rows] != NO_CHANNEL)
-            self.still_eligible[rows[pending]] = (eligible[pending] >> pop.applied_channel[rows[pending]]) & 1
-            stats.eligible_any += eligible_any.sum()
-            stats.blocked_only_by_gap += (gap_only & ~eligible_any).sum()
-            stats.eligible_unaware += (eligible_any & (channel == NO_CHANNEL)).sum()
-            # Persons waiting in a points pool may still apply to an ordinary channel they now meet.
-            waiting = pop.applied_channel[rows]
-            free = (waiting == NO_CHANNEL) | ((waiting == POINTS) & (channel != POINTS))
-            stats.eligible_not_applied += (eligible_any & free).sum()
-            candidates = np.flatnonzero((channel != NO_CHANNEL) & free)
+            stats = self._month_stats[index]
+            stats.eligible_by_channel += choice.eligible_by_channel
+            stats.eligible_any += choice.eligible_any
+            stats.blocked_only_by_gap += choice.blocked_only_by_gap
+            stats.eligible_unaware += choice.eligible_unaware
+            stats.eligible_not_applied += choice.eligible_not_applied
+            candidates, channel = choice.candidates, choice.channels
             if not len(candidates):
                 continue
-            chance = self._application_probability(rows[candidates], households)
+            intention = self.scenario.behaviour.intention
+            spouses, minors = households.spouses, households.minors
+            logit = phases.intention_logit(pop, candidates, self.month, intention, spouses, minors)
+            chance = application_probability(logit, intention)
             services = self._services(period)
             if services:
                 chance, trip_counts, home_trips = self._service_cost(
-                    index, rows[candidates], channel[candidates], chance, services, households
+                    index, candidates, channel, chance, services, households
                 )
-            chosen = u[rows[candidates]] < chance
-            applying = candidates[chosen]
-            self._apply(rows[applying], channel[applying], period)
-            stats.eligible_not_applied -= len(applying)
-            stats.applied_by_channel += np.bincount(channel[applying], minlength=len(CHANNELS))
+            chosen = u[candidates] < chance
+            self._apply(candidates[chosen], channel[chosen], period)
+            stats.eligible_not_applied -= int(chosen.sum())
+            stats.applied_by_channel += np.bincount(channel[chosen], minlength=len(CHANNELS))
             if services:
                 stats.service["trips"] += trip_counts[chosen].sum()
                 stats.service["home_trips"] += home_trips[chosen].sum()
@@ -597,6 +591,14 @@ class SettlementModel(mesa.Model):
         reached = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city) & (u < publicity.informed_share))
         self.known_period[reached] = period.index
 
+    def _program(self, city: int, period: RulePeriod) -> Program:
+        """``period`` compiled for this month: compiled once while it does not depend on the month."""
+        key = (city, period.index, self.month if counts_from_a_date(period) else None)
+        if key not in self._programs:
+            self._programs = {k: v for k, v in self._programs.items() if k[2] is None}
+            self._programs[key] = compile_period(period, self.month, self.regions)
+        return self._programs[key]
+
     def _known_eligibility(
         self, city: int, period: RulePeriod, rows: np.ndarray, eligible: np.ndarray, households: Households
     ) -> np.ndarray:
@@ -622,18 +624,6 @@ class SettlementModel(mesa.Model):
             program = compile_period(old, self.month, self.regions)
             known[these] &= verdict_bits(program, self.pop, rows[these], self.month, households)[0]
         return known
-
-    def _application_probability(self, rows: np.ndarray, households: Households) -> np.ndarray:
-        pop = self.pop
-        household = pop.household[rows]
-        role = pop.role[rows]
-        partner = ((role == HEAD) | (role == SPOUSE)) & (households.spouses[household] > 0)
-        children = households.minors[household] > 0
-        intention = self.scenario.behaviour.intention
-        age = ((self.month - pop.birth_month[rows]) // 12).astype(np.int16)
-        months_in_city = np.maximum(self.month - pop.city_since[rows], 0).astype(np.int16)
-        logit = intention_logit(pop, rows, intention, age, months_in_city, partner, children)
-        return application_probability(logit, intention)
 
     def _apply(self, rows: np.ndarray, channels: np.ndarray, period: RulePeriod) -> None:
         pop = self.pop

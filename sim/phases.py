@@ -9,12 +9,14 @@ the population). They take the month's uniforms from the model's streams and com
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim import _loops
+from sim.behaviour import YEARS_IN_CITY_CAP
 from sim.population import Population
-from sim.scenario.schema import CHANNELS
+from sim.scenario.schema import CHANNELS, Intention
 from sim.threads import in_two_halves
 
 POINTS = CHANNELS.index("points")
@@ -340,3 +342,147 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
         ),
     )
     return np.flatnonzero(follows)
+
+
+def migrants_by_city(pop: Population, n_cities: int) -> list[np.ndarray]:
+    """The rows of each city's migrants, in row order (one pass instead of a mask per city)."""
+    order = np.empty(pop.size, np.int64)
+    starts = np.zeros(n_cities + 1, np.int64)
+    _loops.rows_by_city(pop.status, pop.city, order, starts)
+    return [order[starts[c] : starts[c + 1]] for c in range(n_cities)]
+
+
+@dataclass
+class Choice:
+    """What a city's verdicts of one month come to (see :func:`choose`).
+
+    Attributes
+    ----------
+    candidates : ndarray of int64
+        Rows that may apply this month: a channel they know admits them, and no application
+        pending (or one waiting in a points pool while an ordinary channel now admits them).
+    channels : ndarray of int8
+        The channel each candidate would apply to.
+    eligible_any, blocked_only_by_gap, eligible_unaware, eligible_not_applied : int
+        Counts of the month's migrants (``eligible_not_applied`` before anyone applies).
+    eligible_by_channel : ndarray of int64
+        Migrants each channel admits under the rules in force (before grandfathering).
+    """
+
+    candidates: np.ndarray
+    channels: np.ndarray
+    eligible_any: int
+    blocked_only_by_gap: int
+    eligible_unaware: int
+    eligible_not_applied: int
+    eligible_by_channel: np.ndarray
+
+
+def choose(
+    pop: Population,
+    rows: np.ndarray,
+    eligible: np.ndarray,
+    known: np.ndarray,
+    gap_only: np.ndarray,
+    first_channel: np.ndarray,
+    grandfather_until: np.ndarray,
+    grandfather_channel: np.ndarray,
+    month: int,
+    eligible_channel: np.ndarray,
+    still_eligible: np.ndarray,
+) -> Choice:
+    """One pass from a city's verdicts to the month's counts and its candidates for applying.
+
+    Grandfathered persons (``grandfather_until`` after ``month``) keep ``grandfather_channel``
+    in ``eligible`` and ``known``, which are updated in place. The first channel in
+    :data:`CHANNELS` order that admits a person is the one they apply to, points only when no
+    ordinary channel does (``first_channel`` maps a byte of verdicts to it).
+
+    Parameters
+    ----------
+    pop : Population
+        The rows of the month.
+    rows : ndarray of int64
+        The city's migrants.
+    eligible, known : ndarray of uint8
+        Per row of ``rows``, the channels the rules in force admit the person to, and those
+        the rules the person knows admit them to (may be the same array).
+    gap_only : ndarray of bool
+        Per row of ``rows``, whether only gaps in contributions hold the person back.
+    first_channel : ndarray of int8, shape (256,)
+        From :class:`sim.rules.kernel.Program`.
+    grandfather_until : ndarray of int16
+        Per slot, the month a grandfathered channel lapses.
+    grandfather_channel : ndarray of int8
+        Per slot, that channel.
+    month : int
+        The month.
+    eligible_channel : ndarray of int8
+        Per slot; set for ``rows`` to the channel the rules in force admit them to first.
+    still_eligible : ndarray of bool
+        Per slot; set for pending applicants of ``rows`` to whether they still qualify.
+    """
+    counts = np.zeros(4 + 8, np.int64)
+    candidates = np.empty(len(rows), np.int64)
+    channels = np.empty(len(rows), np.int8)
+    found = _loops.choose(
+        rows,
+        eligible,
+        known,
+        gap_only.view(np.uint8),
+        first_channel,
+        grandfather_until,
+        grandfather_channel,
+        pop.applied_channel,
+        month,
+        POINTS,
+        eligible_channel,
+        still_eligible.view(np.uint8),
+        counts,
+        candidates,
+        channels,
+    )
+    return Choice(
+        candidates[:found].copy(),
+        channels[:found].copy(),
+        int(counts[0]),
+        int(counts[1]),
+        int(counts[2]),
+        int(counts[3]),
+        counts[4 : 4 + len(CHANNELS)],
+    )
+
+
+def intention_logit(
+    pop: Population, rows: np.ndarray, month: int, intention: Intention, spouses: np.ndarray, minors: np.ndarray
+) -> np.ndarray:
+    """Settlement-intention logit of ``rows`` in ``month``.
+
+    The terms: age 40 or over, college or above, a spouse in the city (for a head or spouse),
+    minor children in the city, land at home, and years in the city (capped at
+    :data:`sim.behaviour.YEARS_IN_CITY_CAP`); ``spouses`` and ``minors`` are the month's
+    household totals.
+    """
+    out = np.empty(len(rows), np.float64)
+    _loops.intention_logit(
+        rows,
+        month,
+        pop.role,
+        pop.household,
+        spouses,
+        minors,
+        pop.birth_month,
+        pop.city_since,
+        pop.education,
+        pop.has_land.view(np.uint8),
+        intention.intercept,
+        intention.age_40_plus,
+        intention.college_or_above,
+        intention.has_spouse_in_city,
+        intention.has_children_in_city,
+        intention.has_land,
+        intention.years_in_city,
+        YEARS_IN_CITY_CAP,
+        out,
+    )
+    return out

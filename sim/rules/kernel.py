@@ -118,6 +118,16 @@ def compile_period(period: RulePeriod, month: int, regions: dict[str, int]) -> P
     )
 
 
+def counts_from_a_date(period: RulePeriod) -> bool:
+    """Whether a counting rule of ``period`` counts from a date, so its program changes with the month."""
+    return any(
+        rule is not None and rule.counted_from is not None
+        for _, channel in period.channels()
+        for conditions in channel.routes.values()
+        for rule in (conditions.social_insurance, conditions.tax)
+    )
+
+
 def _compile_route(c: Conditions, month: int, regions: dict[str, int], add) -> None:
     """Append a route's conditions, the most selective first (a person fails on the first that fails).
 
