@@ -703,3 +703,43 @@ def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, int64_t[::1] 
                 m += city[migrants[j]] == c
         starts[n_cities] = m
     free(migrants)
+
+
+def history_month(
+    int64_t k,
+    int64_t word,
+    uint64_t bit,
+    int8_t[::1] state,
+    const uint8_t[::1] business,
+    const int64_t[::1] workers,
+    const float[::1] u,
+    const float[:, ::1] thresholds,
+    uint64_t[:, ::1] si_words,
+    uint64_t[:, ::1] tax_words,
+    int16_t[::1] employed,
+):
+    """One month back in the synthetic history of the first ``k`` workers (see :mod:`sim.synthesis`).
+
+    Records the month's state (formal: a contribution; at work with a business: tax), then
+    draws the state of the month before: ``u`` below the cumulative leaving rates of the
+    current state moves to unemployed, informal or formal; above them the state is kept.
+    """
+    cdef Py_ssize_t j
+    cdef int8_t now
+    cdef float draw
+    with nogil:
+        for j in range(k):
+            now = state[j]
+            if now == FORMAL:
+                si_words[word, j] |= bit
+            if now != UNEMPLOYED:
+                employed[j] += 1
+                if business[j]:
+                    tax_words[word, j] |= bit
+            draw = u[workers[j]]
+            if draw < thresholds[now, 0]:
+                state[j] = UNEMPLOYED
+            elif draw < thresholds[now, 1]:
+                state[j] = INFORMAL
+            elif draw < thresholds[now, 2]:
+                state[j] = FORMAL

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim._loops import history_month
 from sim.ledger import HISTORY_MONTHS, WORD_BITS, BitLedger
 from sim.population import (
     CHILD,
@@ -294,14 +295,13 @@ def _simulate_history(
     # One uniform per person and month picks the state one month earlier: thresholds are the
     # cumulative leaving rates of the current state; above them the state is unchanged.
     thresholds = np.cumsum(leave, axis=1).astype(np.float32)
-    to_unemployed, to_informal, to_formal = (thresholds[:, k] for k in range(3))
     # Workers sorted by time in the city, longest first: those present k months back are a
     # prefix of this order, so each month back touches only them.
     workers = np.flatnonzero(working)
     workers = workers[np.argsort(-months_in_city[workers], kind="stable")]
     present_count = np.searchsorted(-months_in_city[workers], -np.arange(1, HISTORY_MONTHS + 1), side="right")
     state = state[workers]
-    business = pop.has_business[workers]
+    business = pop.has_business[workers].view(np.uint8)
     words = {"si": np.zeros((2, len(workers)), np.uint64), "tax": np.zeros((2, len(workers)), np.uint64)}
     employed_sorted = np.zeros(len(workers), np.int16)
     for back in range(1, HISTORY_MONTHS + 1):
@@ -310,17 +310,8 @@ def _simulate_history(
             break
         word = 0 if back <= WORD_BITS else 1
         bit = np.uint64(1) << np.uint64((back - 1) % WORD_BITS)
-        now = state[:k]
-        words["si"][word, :k] |= (now == FORMAL).astype(np.uint64) * bit
-        at_work = now != UNEMPLOYED
-        words["tax"][word, :k] |= (at_work & business[:k]).astype(np.uint64) * bit
-        employed_sorted[:k] += at_work
-        u = streams.uniform("history", start - back, pop.size)[workers[:k]]
-        state[:k] = np.where(
-            u < to_unemployed[now],
-            UNEMPLOYED,
-            np.where(u < to_informal[now], INFORMAL, np.where(u < to_formal[now], FORMAL, now)),
-        )
+        u = streams.uniform("history", start - back, pop.size)
+        history_month(k, word, bit, state, business, workers, u, thresholds, words["si"], words["tax"], employed_sorted)
     pop.social_insurance.lo[workers], pop.social_insurance.hi[workers] = words["si"]
     pop.tax.lo[workers], pop.tax.hi[workers] = words["tax"]
     employed = np.zeros(pop.size, np.int16)
