@@ -98,6 +98,65 @@ cdef inline uint64_t low_bits(int64_t bits) noexcept nogil:
     return ((<uint64_t>1) << bits) - 1
 
 
+cdef extern from *:
+    """
+    /* numpy's PCG64 (XSL-RR 128/64): step the 128-bit LCG, then output. float32 uniforms take
+       the low then the high 32 bits of each output and keep their top 24 bits, as
+       numpy.random.Generator.random(dtype=float32) does. */
+    typedef struct { unsigned __int128 state, inc; uint64_t word; int high; } sim_draws;
+
+    static inline uint64_t sim_pcg64_next(sim_draws *d) {
+        const unsigned __int128 multiplier =
+            (((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+        d->state = d->state * multiplier + d->inc;
+        uint64_t value = ((uint64_t)(d->state >> 64)) ^ (uint64_t)d->state;
+        unsigned rotation = (unsigned)(d->state >> 122);
+        return (value >> rotation) | (value << ((-rotation) & 63));
+    }
+
+    static inline void sim_draws_start(sim_draws *d, const uint64_t *cursor) {
+        d->state = ((unsigned __int128)cursor[0] << 64) | cursor[1];
+        d->inc = ((unsigned __int128)cursor[2] << 64) | cursor[3];
+        d->high = 0;
+        if (cursor[4]) {  /* an odd slot: its uniform is the high half of the output before */
+            d->word = sim_pcg64_next(d);
+            d->high = 1;
+        }
+    }
+
+    static inline float sim_uniform(sim_draws *d) {
+        uint32_t half;
+        if (d->high) {
+            half = (uint32_t)(d->word >> 32);
+        } else {
+            d->word = sim_pcg64_next(d);
+            half = (uint32_t)d->word;
+        }
+        d->high = !d->high;
+        return (float)(int32_t)(half >> 8) * (1.0f / 16777216.0f);
+    }
+    """
+    ctypedef struct sim_draws:
+        pass
+    void sim_draws_start(sim_draws* d, const uint64_t* cursor) noexcept nogil
+    float sim_uniform(sim_draws* d) noexcept nogil
+
+
+cdef inline void start(sim_draws* d, const uint64_t[::1] cursor) noexcept nogil:
+    """Position ``d`` at a cursor from :meth:`sim.streams.Streams.cursor` (five words)."""
+    sim_draws_start(d, &cursor[0])
+
+
+def fill_uniforms(const uint64_t[::1] cursor, float[::1] out):
+    """The uniforms of consecutive slots from ``cursor`` on (see :meth:`sim.streams.Streams.uniform`)."""
+    cdef sim_draws d
+    cdef Py_ssize_t j
+    with nogil:
+        start(&d, cursor)
+        for j in range(out.shape[0]):
+            out[j] = sim_uniform(&d)
+
+
 cdef class Ledgers:
     """Raw pointers to a list of bit ledgers (one per region), for loops without the GIL.
 
@@ -150,7 +209,7 @@ def work_and_contribute(
     const int8_t[::1] city,
     const int16_t[::1] city_since,
     int16_t[::1] employed_months,
-    const float[::1] u,
+    const uint64_t[::1] employment_draws,
     const float[:, ::1] thresholds,
     uint64_t[::1] si_lo,
     uint64_t[::1] si_hi,
@@ -165,7 +224,7 @@ def work_and_contribute(
     list region_hi,
     list region_lifetime,
     const uint8_t[:, ::1] region_members,
-    const float[::1] back_u,
+    const uint64_t[::1] back_draws,
     float back_rate,
     const int64_t[::1] back_windows,
 ):
@@ -177,15 +236,22 @@ def work_and_contribute(
     cdef bint working, paid, employed, business, bit
     cdef float draw
     cdef uint64_t gap_lo, gap_hi, new_lo, new_hi
-    cdef bint back = back_u.shape[0] > 0
+    cdef bint back = back_draws.shape[0] > 0
+    cdef float back_u
+    cdef sim_draws employment_u, back_payment_u
     with nogil:
+        start(&employment_u, employment_draws)
+        if back:
+            start(&back_payment_u, back_draws)
         for i in range(status.shape[0]):
+            # Every row takes its uniforms, used or not, so that slot i always gets the i-th.
+            draw = sim_uniform(&employment_u)
+            back_u = sim_uniform(&back_payment_u) if back else 1
             age = (month - birth_month[i]) // 12
             working = status[i] == MIGRANT and role[i] != PARENT and age >= working_age_min and age < retirement_age[i]
             state = employment[i]
             if working:
                 kind = state * 4 + (education[i] >= COLLEGE) * 2 + (age >= OVER_45)
-                draw = u[i]
                 if draw < thresholds[0, kind]:
                     state = FORMAL
                 elif draw < thresholds[1, kind]:
@@ -216,7 +282,7 @@ def work_and_contribute(
             if not back:
                 continue
             window = back_windows[city[i]]
-            if not paid or window <= 0 or not back_u[i] < back_rate:
+            if not paid or window <= 0 or not back_u < back_rate:
                 continue
             # Back-payment (补缴) of the gaps among the last ``span`` months.
             span = min(max(min(window, month + 1 - city_since[i]), 0), 128)
@@ -306,27 +372,35 @@ def reside(
     int8_t[::1] tenure,
     int16_t[::1] community_since,
     const int64_t[::1] permit_after,
-    const float[::1] permit_u,
+    const uint64_t[::1] permit_draws,
     float permit_rate,
-    const float[::1] purchase_u,
+    const uint64_t[::1] purchase_draws,
     float purchase_rate,
-    const float[::1] community_u,
+    const uint64_t[::1] community_draws,
     float community_rate,
     uint8_t[::1] buying,
     uint8_t[::1] moving,
 ):
     """Permits, home purchases and community moves (see :func:`sim.phases.reside`)."""
     cdef Py_ssize_t i
+    cdef sim_draws permit_u, purchase_u, community_u
+    cdef float permit_draw, purchase_draw, community_draw
     with nogil:
+        start(&permit_u, permit_draws)
+        start(&purchase_u, purchase_draws)
+        start(&community_u, community_draws)
         for i in range(status.shape[0]):
+            permit_draw = sim_uniform(&permit_u)
+            purchase_draw = sim_uniform(&purchase_u)
+            community_draw = sim_uniform(&community_u)
             if status[i] != MIGRANT:
                 continue
-            if permit_month[i] == NO_MONTH and month - city_since[i] >= permit_after[city[i]] and permit_u[i] < permit_rate:
+            if permit_month[i] == NO_MONTH and month - city_since[i] >= permit_after[city[i]] and permit_draw < permit_rate:
                 permit_month[i] = <int16_t>month
             if role[i] == HEAD and tenure[i] == RENT:
-                if purchase_u[i] < purchase_rate:
+                if purchase_draw < purchase_rate:
                     buying[household[i]] = True
-                if community_u[i] < community_rate:
+                if community_draw < community_rate:
                     moving[household[i]] = True
         for i in range(status.shape[0]):
             if status[i] != MIGRANT:
@@ -342,7 +416,7 @@ def returning_home(
     const int8_t[::1] role,
     const int8_t[::1] employment,
     const int32_t[::1] household,
-    const float[::1] u,
+    const uint64_t[::1] draws,
     double rate,
     double multiplier,
     uint8_t[::1] households,
@@ -351,11 +425,15 @@ def returning_home(
     """Migrants whose household returns home (see :func:`sim.phases.returning_home`)."""
     cdef Py_ssize_t i
     cdef double head_rate
+    cdef float draw
+    cdef sim_draws u
     with nogil:
+        start(&u, draws)
         for i in range(status.shape[0]):
+            draw = sim_uniform(&u)
             if status[i] == MIGRANT and role[i] == HEAD:
                 head_rate = rate * (multiplier if employment[i] == UNEMPLOYED else 1.0)
-                if <double>u[i] < head_rate:
+                if <double>draw < head_rate:
                     households[household[i]] = True
         for i in range(status.shape[0]):
             returning[i] = status[i] == MIGRANT and households[household[i]]
@@ -366,9 +444,9 @@ def moving_city(
     const int8_t[::1] role,
     const int8_t[::1] city,
     const int32_t[::1] household,
-    const float[::1] move_u,
+    const uint64_t[::1] move_draws,
     float rate,
-    const float[::1] target_u,
+    const uint64_t[::1] target_draws,
     int64_t n_cities,
     int8_t[::1] target,
     uint8_t[::1] moving,
@@ -377,10 +455,16 @@ def moving_city(
     cdef Py_ssize_t i
     cdef float others = <float>(n_cities - 1)
     cdef int64_t step
+    cdef float move_draw, target_draw
+    cdef sim_draws move_u, target_u
     with nogil:
+        start(&move_u, move_draws)
+        start(&target_u, target_draws)
         for i in range(status.shape[0]):
-            if status[i] == MIGRANT and role[i] == HEAD and move_u[i] < rate:
-                step = 1 + <int64_t>floorf(target_u[i] * others)
+            move_draw = sim_uniform(&move_u)
+            target_draw = sim_uniform(&target_u)
+            if status[i] == MIGRANT and role[i] == HEAD and move_draw < rate:
+                step = 1 + <int64_t>floorf(target_draw * others)
                 target[household[i]] = <int8_t>((city[i] + step) % n_cities)
         for i in range(status.shape[0]):
             moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
@@ -553,27 +637,6 @@ def verdicts(
                     filled_any = True
             eligible[i] = got
             gap_only[i] = got == 0 and filled_any
-
-
-def uniforms_from_raw(const uint64_t[::1] raw, float[::1] out):
-    """``out[j]`` from the 32-bit half ``j`` of ``raw`` (low half first), as numpy makes ``float32`` uniforms.
-
-    numpy's ``Generator.random(dtype=float32)`` takes the 32-bit outputs of its bit generator
-    (for PCG64, the low then the high half of each 64-bit output) and keeps the top 24 bits of
-    each: ``(x >> 8) * 2**-24``. Filling ``raw`` with ``random_raw`` and converting here gives
-    the same numbers in about half the time.
-    """
-    cdef Py_ssize_t w, n = out.shape[0]
-    cdef uint64_t word
-    cdef float scale = 1.0 / 16777216.0
-    with nogil:
-        # Two uniforms per word; the top 24 bits of a half fit an int32, which converts faster.
-        for w in range(n >> 1):
-            word = raw[w]
-            out[2 * w] = <float>(<int32_t>((<uint32_t>word) >> 8)) * scale
-            out[2 * w + 1] = <float>(<int32_t>(word >> 40)) * scale
-        if n & 1:
-            out[n - 1] = <float>(<int32_t>((<uint32_t>raw[n >> 1]) >> 8)) * scale
 
 
 def choose(

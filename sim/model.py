@@ -370,18 +370,14 @@ class SettlementModel(mesa.Model):
         windows = np.array(
             [p.rules.back_payment.window_months if p and p.rules.back_payment.allowed else 0 for p in self.periods]
         )
-        back_u = (
-            self.streams.uniform("back_payment", self.month, pop.size) if windows.any() else np.zeros(0, np.float32)
-        )
         phases.work_and_contribute(
             pop,
             self.month,
             self.retirement_age[: pop.size],
             WORKING_AGE_MIN,
-            self.streams.uniform("employment", self.month, pop.size),
+            self.streams,
             thresholds,
             np.array(self.region_members, bool).reshape(len(self.region_members), len(self.city_ids)),
-            back_u,
             behaviour.back_payment_rate,
             windows,
         )
@@ -394,11 +390,9 @@ class SettlementModel(mesa.Model):
             pop,
             self.month,
             permit_after,
-            self.streams.uniform("permit", self.month, pop.size),
+            self.streams,
             behaviour.permit_take_up_rate,
-            self.streams.uniform("home_purchase", self.month, pop.size),
             behaviour.home_purchase_rate,
-            self.streams.uniform("community", self.month, pop.size),
             behaviour.community_change_rate,
             self.n_households,
         )
@@ -408,7 +402,8 @@ class SettlementModel(mesa.Model):
         pop, behaviour = self.pop, self.scenario.behaviour
         returning = phases.returning_home(
             pop,
-            self.streams.uniform("return_home", self.month, pop.size),
+            self.streams,
+            self.month,
             behaviour.return_home_rate,
             behaviour.unemployed_return_multiplier,
             self.n_households,
@@ -418,9 +413,9 @@ class SettlementModel(mesa.Model):
             return
         rows, cities = phases.moving_city(
             pop,
-            self.streams.uniform("move_city", self.month, pop.size),
+            self.streams,
+            self.month,
             behaviour.move_city_rate,
-            self.streams.uniform("move_target", self.month, pop.size),
             len(self.city_ids),
             self.n_households,
         )

@@ -17,6 +17,7 @@ from sim import _loops
 from sim.behaviour import YEARS_IN_CITY_CAP
 from sim.population import Population
 from sim.scenario.schema import CHANNELS, Intention
+from sim.streams import Streams
 from sim.threads import in_two_halves
 
 POINTS = CHANNELS.index("points")
@@ -39,10 +40,9 @@ def work_and_contribute(
     month: int,
     retirement_age: np.ndarray,
     working_age_min: int,
-    u: np.ndarray,
+    streams: Streams,
     thresholds: np.ndarray,
     region_members: np.ndarray,
-    back_u: np.ndarray,
     back_rate: float,
     back_windows: np.ndarray,
 ) -> None:
@@ -58,15 +58,13 @@ def work_and_contribute(
         Per row.
     working_age_min : int
         Youngest working age.
-    u : ndarray of float32
-        The month's employment uniforms, one per row.
+    streams : Streams
+        The run's streams: each row draws its ``employment`` and ``back_payment`` uniforms.
     thresholds : ndarray of float32, shape (3, 12)
         Cumulative transition rates into formal, informal and unemployed work for each kind of
         person ``state * 4 + college * 2 + over_45`` (see :func:`sim.behaviour.transition_table`).
     region_members : ndarray of bool, shape (regions, cities)
         Whether each city belongs to each recognition region.
-    back_u : ndarray of float32
-        The month's back-payment uniforms.
     back_rate : float
         Share of persons paying again who back-pay their recent gaps.
     back_windows : ndarray of int64
@@ -76,6 +74,8 @@ def work_and_contribute(
     region_lo = [r.lo for r in regions]
     region_hi = [r.hi for r in regions]
     region_lifetime = [r.lifetime for r in regions]
+
+    back = bool(np.any(back_windows > 0))
 
     def rows(a: int, b: int) -> None:
         # Every row is closed independently: the two halves may run at once (see sim.threads).
@@ -92,7 +92,7 @@ def work_and_contribute(
             pop.city[a:b],
             pop.city_since[a:b],
             pop.employed_months[a:b],
-            u[a:b],
+            streams.cursor("employment", month, a),
             thresholds,
             pop.social_insurance.lo[a:b],
             pop.social_insurance.hi[a:b],
@@ -107,7 +107,7 @@ def work_and_contribute(
             [x[a:b] for x in region_hi],
             [x[a:b] for x in region_lifetime],
             region_members.view(np.uint8),
-            back_u[a:b],
+            streams.cursor("back_payment", month, a) if back else np.zeros(0, np.uint64),
             np.float32(back_rate),
             back_windows,
         )
@@ -179,11 +179,9 @@ def reside(
     pop: Population,
     month: int,
     permit_after: np.ndarray,
-    permit_u: np.ndarray,
+    streams: Streams,
     permit_rate: float,
-    purchase_u: np.ndarray,
     purchase_rate: float,
-    community_u: np.ndarray,
     community_rate: float,
     n_households: int,
 ) -> None:
@@ -201,8 +199,8 @@ def reside(
         The month.
     permit_after : ndarray of int64
         Months in the city after which a permit may be taken up, per city.
-    permit_u, purchase_u, community_u : ndarray of float32
-        The month's uniforms of each decision, one per row.
+    streams : Streams
+        The run's streams: each row draws its ``permit``, ``home_purchase`` and ``community`` uniforms.
     permit_rate, purchase_rate, community_rate : float
         Monthly rates of the three decisions.
     n_households : int
@@ -224,11 +222,11 @@ def reside(
             pop.tenure[a:b],
             pop.community_since[a:b],
             permit_after,
-            permit_u[a:b],
+            streams.cursor("permit", month, a),
             np.float32(permit_rate),
-            purchase_u[a:b],
+            streams.cursor("home_purchase", month, a),
             np.float32(purchase_rate),
-            community_u[a:b],
+            streams.cursor("community", month, a),
             np.float32(community_rate),
             buying,
             moving,
@@ -238,9 +236,9 @@ def reside(
 
 
 def returning_home(
-    pop: Population, u: np.ndarray, rate: float, unemployed_multiplier: float, n_households: int
+    pop: Population, streams: Streams, month: int, rate: float, unemployed_multiplier: float, n_households: int
 ) -> np.ndarray:
-    """Migrants whose household returns home this month: its head drew below the head's rate.
+    """Migrants whose household returns home this month: its head drew (``return_home``) below the head's rate.
 
     The rate is ``rate`` times ``unemployed_multiplier`` for an unemployed head, compared in
     ``float64`` as the array code's rate array is.
@@ -260,7 +258,7 @@ def returning_home(
             pop.role[a:b],
             pop.employment[a:b],
             pop.household[a:b],
-            u[a:b],
+            streams.cursor("return_home", month, a),
             float(rate),
             float(unemployed_multiplier),
             households,
@@ -272,12 +270,13 @@ def returning_home(
 
 
 def moving_city(
-    pop: Population, move_u: np.ndarray, rate: float, target_u: np.ndarray, n_cities: int, n_households: int
+    pop: Population, streams: Streams, month: int, rate: float, n_cities: int, n_households: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Migrants whose household moves to another city this month, and the city each moves to.
 
-    A head draws below ``rate`` (in ``float32``) to move; the target is one of the other cities,
-    ``1 + floor(target_u * (n_cities - 1))`` cities along (in ``float32``, as the array code).
+    A head draws (``move_city``) below ``rate`` (in ``float32``) to move; the target is one of
+    the other cities, ``1 + floor(u * (n_cities - 1))`` cities along, ``u`` the head's
+    ``move_target`` uniform (in ``float32``, as the array code).
 
     Returns
     -------
@@ -296,9 +295,9 @@ def moving_city(
             pop.role[a:b],
             pop.city[a:b],
             pop.household[a:b],
-            move_u[a:b],
+            streams.cursor("move_city", month, a),
             np.float32(rate),
-            target_u[a:b],
+            streams.cursor("move_target", month, a),
             n_cities,
             target,
             moving[a:b].view(np.uint8),

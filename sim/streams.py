@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim._loops import uniforms_from_raw
+from sim._loops import fill_uniforms
 from sim.threads import in_two_halves
 
 DECISIONS = {
@@ -60,22 +60,33 @@ class Streams:
     def uniform(self, decision: str, month: int, size: int) -> np.ndarray:
         """``size`` uniforms in [0, 1) as ``float32``, one per slot.
 
-        The same numbers as ``generator(decision, month).random(size, dtype=np.float32)``, made
-        from the bit generator's raw output (:func:`sim._loops.uniforms_from_raw`); long draws
-        are generated in two halves on two threads (numpy releases the GIL while filling).
+        The same numbers as ``generator(decision, month).random(size, dtype=np.float32)``,
+        generated in compiled code from :meth:`cursor`; long draws in two halves on two threads.
         """
         out = np.empty(size, np.float32)
-        sequence = self._sequence(decision, month)
-
-        def fill(first: int, stop: int) -> None:
-            # Each 64-bit output of PCG64 makes two float32 uniforms (its low then its high half),
-            # so the uniforms from 64-bit output ``first`` on start at position ``2 * first``.
-            bit_generator = np.random.PCG64(sequence)
-            bit_generator.advance(first)
-            uniforms_from_raw(bit_generator.random_raw(stop - first), out[2 * first : 2 * stop])
-
-        in_two_halves((size + 1) // 2, SPLIT_MIN // 2, fill)
+        in_two_halves(size, SPLIT_MIN, lambda a, b: fill_uniforms(self.cursor(decision, month, a), out[a:b]))
         return out
+
+    def cursor(self, decision: str, month: int, slot: int) -> np.ndarray:
+        """Where the uniform of ``slot`` is drawn from, for compiled loops that draw as they go.
+
+        Compiled loops (``sim/_loops.pyx``) draw the uniforms of consecutive slots from a cursor
+        themselves, the same numbers :meth:`uniform` returns, without an array the size of the
+        population.
+
+        Returns
+        -------
+        ndarray of uint64, shape (5,)
+            PCG64's state (high and low word) and increment (high and low word) before the
+            64-bit output that holds the uniform of ``slot``, and whether ``slot`` is odd (its
+            uniform is the output's high half).
+        """
+        bit_generator = np.random.PCG64(self._sequence(decision, month))
+        # Each 64-bit output makes two float32 uniforms: slot i's is half of output i // 2.
+        bit_generator.advance(slot // 2)
+        state = bit_generator.state["state"]
+        words = (state["state"] >> 64, state["state"], state["inc"] >> 64, state["inc"], slot & 1)
+        return np.array([w & 0xFFFF_FFFF_FFFF_FFFF for w in words], np.uint64)
 
     def _sequence(self, decision: str, key: int) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.seed, spawn_key=(DECISIONS[decision], int(key) & 0xFFFF_FFFF))

@@ -15,3 +15,15 @@ def test_uniform_equals_one_generator(size):
     drawn = streams.uniform("mortality", 24300, size)
     assert drawn.dtype == np.float32
     np.testing.assert_array_equal(drawn, expected)
+
+
+@pytest.mark.parametrize("slot", [0, 1, 2, 7, 1000, 1001])
+def test_cursor_draws_the_slots_uniforms(slot):
+    """Compiled loops draw as they go from a cursor: the same uniforms as the whole draw, from any slot on."""
+    from sim._loops import fill_uniforms
+
+    streams = Streams(99)
+    expected = streams.generator("permit", 24301).random(slot + 50, dtype=np.float32)[slot:]
+    drawn = np.empty(50, np.float32)
+    fill_uniforms(streams.cursor("permit", 24301, slot), drawn)
+    np.testing.assert_array_equal(drawn, expected)
