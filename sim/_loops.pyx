@@ -6,6 +6,8 @@ rate in ``float64``) exactly as whole-array numpy code would, so a run's results
 depend on which code path computed them.
 """
 
+import numpy as np
+
 from libc.math cimport floorf
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
@@ -314,9 +316,9 @@ def household_totals(
     const int8_t[::1] role,
     const int32_t[::1] household,
     const int16_t[::1] birth_month,
-    int32_t[::1] members,
-    int32_t[::1] spouses,
-    int32_t[::1] minors,
+    int16_t[::1] members,
+    int16_t[::1] spouses,
+    int16_t[::1] minors,
     uint8_t[::1] has_settled_adult,
 ):
     """Members, spouses, minors and settled adults per household (see :func:`sim.phases.household_totals`)."""
@@ -505,7 +507,7 @@ def verdicts(
     const int8_t[::1] role,
     const int32_t[::1] household,
     const uint8_t[::1] has_settled_adult,
-    const int32_t[::1] members,
+    const int16_t[::1] members,
     const int8_t[::1] education,
     const int8_t[::1] skill,
     const int16_t[::1] graduated_month,
@@ -704,8 +706,8 @@ def intention_logit(
     int64_t month,
     const int8_t[::1] role,
     const int32_t[::1] household,
-    const int32_t[::1] spouses,
-    const int32_t[::1] minors,
+    const int16_t[::1] spouses,
+    const int16_t[::1] minors,
     const int16_t[::1] birth_month,
     const int16_t[::1] city_since,
     const int8_t[::1] education,
@@ -743,29 +745,32 @@ def intention_logit(
             )
 
 
-def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, int64_t[::1] order, int64_t[::1] starts):
+def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, Py_ssize_t n_cities):
     """Migrants grouped by city, each group in row order (see :func:`sim.phases.migrants_by_city`).
 
+    Returns ``(order, starts)``: city ``c``'s migrants are ``order[starts[c]:starts[c + 1]]``.
     The migrants are listed once, then each city's are copied out of that list: every pass
-    appends without branching, so it runs at a few cycles a row.
+    appends without branching (a store to the next free place, which only a match keeps), so
+    it runs at a few cycles a row.
     """
-    cdef Py_ssize_t i, j, n = 0, m, n_cities = starts.shape[0] - 1
+    cdef Py_ssize_t i, j, n = 0, m = 0
     cdef int8_t c
-    cdef int32_t* migrants = <int32_t*>malloc(max(status.shape[0], 1) * sizeof(int32_t))
-    if not migrants:
-        raise MemoryError()
+    cdef int32_t[::1] migrants = np.empty(status.shape[0], np.int32)
     with nogil:
         for i in range(status.shape[0]):
             migrants[n] = <int32_t>i
             n += status[i] == MIGRANT
-        m = 0
+    order_array = np.empty(n + 1, np.int64)  # one more: the store after the last match
+    starts_array = np.zeros(n_cities + 1, np.int64)
+    cdef int64_t[::1] order = order_array, starts = starts_array
+    with nogil:
         for c in range(n_cities):
             starts[c] = m
             for j in range(n):
                 order[m] = migrants[j]
                 m += city[migrants[j]] == c
         starts[n_cities] = m
-    free(migrants)
+    return order_array[:n], starts_array
 
 
 def history_month(

@@ -775,23 +775,29 @@ class SettlementModel(mesa.Model):
     def _settlers(self) -> pd.DataFrame:
         pop = self.population
         rows = np.flatnonzero(pop.status == SETTLED)
-        months, month_codes = np.unique(pop.settled_month[rows], return_inverse=True)
+        settled = pop.settled_month[rows]
+        # Month codes from the first month with a settler on, its unused months dropped: no sort of
+        # the whole column (np.unique), which would double the table's peak on a large run.
+        first = int(settled.min()) if len(rows) else 0
+        last = int(settled.max()) if len(rows) else -1
+        month = _labelled(settled - first, [month_label(m) for m in range(first, last + 1)])
         return pd.DataFrame(
             {
                 "scenario": _labelled(np.zeros(len(rows), np.int8), [self.scenario.id]),
                 "seed": self.seed,
                 "city": _labelled(pop.city[rows], self.city_ids),
-                "month": _labelled(month_codes, [month_label(m) for m in months]),
+                "month": month.remove_unused_categories(),
                 "channel": _labelled(pop.settled_channel[rows], CHANNELS),
                 "is_dependant": pop.is_dependant[rows],
-                "age": ((pop.settled_month[rows] - pop.birth_month[rows]) // 12).astype(np.int32),
+                # Month differences fit int16 (MONTH_DTYPE) as the months themselves do.
+                "age": (settled - pop.birth_month[rows]) // 12,
                 "is_male": pop.is_male[rows],
                 "education": _labelled(pop.education[rows], EDUCATION_LEVELS),
                 "social_insurance_months": pop.social_insurance.lifetime[rows],
-                "months_in_city": (pop.settled_month[rows] - pop.city_since[rows]).astype(np.int32),
-                "wait_months": np.where(
-                    pop.applied_month[rows] >= 0, pop.settled_month[rows] - pop.applied_month[rows], 0
-                ).astype(np.int32),
+                "months_in_city": settled - pop.city_since[rows],
+                "wait_months": np.where(pop.applied_month[rows] >= 0, settled - pop.applied_month[rows], 0).astype(
+                    MONTH_DTYPE
+                ),
                 "persons": self.scale,
             },
             copy=False,  # the columns are fresh arrays: copying them would double the table's peak

@@ -127,16 +127,16 @@ def household_totals(pop: Population, month: int) -> tuple[np.ndarray, np.ndarra
 
     Returns
     -------
-    members, spouses, minors : ndarray of int32
+    members, spouses, minors : ndarray of int16
         Present (migrant or settled) persons of each household, of them spouses, and children
         under :data:`sim.population.MINOR_AGE`.
     has_settled_adult : ndarray of bool
         Whether a head or spouse of the household has settled.
     """
     size = int(pop.household.max()) + 1 if pop.size else 0
-    members = np.zeros(size, np.int32)
-    spouses = np.zeros(size, np.int32)
-    minors = np.zeros(size, np.int32)
+    members = np.zeros(size, np.int16)
+    spouses = np.zeros(size, np.int16)
+    minors = np.zeros(size, np.int16)
     has_settled_adult = np.zeros(size, bool)
     in_two_halves(
         pop.size,
@@ -345,9 +345,7 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
 
 def migrants_by_city(pop: Population, n_cities: int) -> list[np.ndarray]:
     """The rows of each city's migrants, in row order (one pass instead of a mask per city)."""
-    order = np.empty(pop.size, np.int64)
-    starts = np.zeros(n_cities + 1, np.int64)
-    _loops.rows_by_city(pop.status, pop.city, order, starts)
+    order, starts = _loops.rows_by_city(pop.status, pop.city, n_cities)
     return [order[starts[c] : starts[c + 1]] for c in range(n_cities)]
 
 

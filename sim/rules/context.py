@@ -118,7 +118,8 @@ class RuleContext:
     def floor_area_per_capita_m2(self) -> np.ndarray:
         """Dwelling floor area divided by the household's members in the city, per row."""
         members = self.households.members[self.pop.household]
-        return (self.pop.floor_area_m2 / np.maximum(members, 1)).astype(np.float32)
+        # Divided in float64, then rounded to float32, as the compiled kernel does.
+        return (self.pop.floor_area_m2.astype(np.float64) / np.maximum(members, 1)).astype(np.float32)
 
     @cached_property
     def has_settled_adult(self) -> np.ndarray:
