@@ -126,6 +126,43 @@ cdef extern from *:
         }
     }
 
+    /* Jump the generator ``delta`` outputs ahead in O(log delta) steps (numpy's pcg_advance_lcg_128). */
+    static inline void sim_pcg64_advance(sim_draws *d, uint64_t delta) {
+        unsigned __int128 multiplier =
+            (((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+        unsigned __int128 increment = d->inc, total_multiplier = 1, total_increment = 0;
+        while (delta > 0) {
+            if (delta & 1) {
+                total_multiplier *= multiplier;
+                total_increment = total_increment * multiplier + increment;
+            }
+            increment = (multiplier + 1) * increment;
+            multiplier *= multiplier;
+            delta >>= 1;
+        }
+        d->state = total_multiplier * d->state + total_increment;
+    }
+
+    /* Skip the next ``k`` uniforms. */
+    static inline void sim_skip(sim_draws *d, uint64_t k) {
+        if (k == 0) return;
+        if (d->high) {
+            d->high = 0;
+            k--;
+        }
+        if ((k >> 1) > 16) {
+            sim_pcg64_advance(d, k >> 1);
+        } else {
+            const unsigned __int128 multiplier =
+                (((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+            for (uint64_t step = 0; step < (k >> 1); step++) d->state = d->state * multiplier + d->inc;
+        }
+        if (k & 1) {
+            d->word = sim_pcg64_next(d);
+            d->high = 1;
+        }
+    }
+
     static inline float sim_uniform(sim_draws *d) {
         uint32_t half;
         if (d->high) {
@@ -142,6 +179,7 @@ cdef extern from *:
         pass
     void sim_draws_start(sim_draws* d, const uint64_t* cursor) noexcept nogil
     float sim_uniform(sim_draws* d) noexcept nogil
+    void sim_skip(sim_draws* d, uint64_t k) noexcept nogil
 
 
 cdef inline void start(sim_draws* d, const uint64_t[::1] cursor) noexcept nogil:
@@ -157,6 +195,39 @@ def fill_uniforms(const uint64_t[::1] cursor, float[::1] out):
         start(&d, cursor)
         for j in range(out.shape[0]):
             out[j] = sim_uniform(&d)
+
+
+def uniforms_at(const uint64_t[::1] cursor, const int64_t[::1] rows, float[::1] out):
+    """The uniforms of ``rows`` (increasing), from a cursor at ``rows[0]``, jumping over the slots between."""
+    cdef sim_draws d
+    cdef Py_ssize_t j
+    cdef int64_t slot
+    if rows.shape[0] == 0:
+        return
+    with nogil:
+        start(&d, cursor)
+        slot = rows[0]
+        for j in range(rows.shape[0]):
+            sim_skip(&d, rows[j] - slot)
+            out[j] = sim_uniform(&d)
+            slot = rows[j] + 1
+
+
+def dying(const int8_t[::1] status, const uint64_t[::1] cursor, float rate):
+    """Migrants whose ``mortality`` uniform (from ``cursor`` at slot 0) falls below ``rate``."""
+    cdef sim_draws d
+    cdef Py_ssize_t i, m = 0
+    cdef float draw
+    found = np.empty(status.shape[0], np.int64)
+    cdef int64_t[::1] rows = found
+    with nogil:
+        start(&d, cursor)
+        for i in range(status.shape[0]):
+            draw = sim_uniform(&d)
+            if status[i] == MIGRANT and draw < rate:
+                rows[m] = i
+                m += 1
+    return found[:m].copy()
 
 
 cdef class Ledgers:
@@ -774,40 +845,53 @@ def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, Py_ssize_t n_
 
 
 def history_month(
-    int64_t k,
-    int64_t word,
-    uint64_t bit,
+    Py_ssize_t k,
+    Py_ssize_t back,
+    int32_t[::1] workers,
     int8_t[::1] state,
-    const uint8_t[::1] business,
-    const int64_t[::1] workers,
+    const int32_t[::1] months_in_city,
+    const uint8_t[::1] has_business,
     const float[::1] u,
     const float[:, ::1] thresholds,
-    uint64_t[:, ::1] si_words,
-    uint64_t[:, ::1] tax_words,
+    uint64_t[::1] si_lo,
+    uint64_t[::1] si_hi,
+    uint64_t[::1] tax_lo,
+    uint64_t[::1] tax_hi,
     int16_t[::1] employed,
 ):
-    """One month back in the synthetic history of the first ``k`` workers (see :mod:`sim.synthesis`).
+    """Month ``back`` before the start for the ``k`` workers present then (see :mod:`sim.synthesis`).
 
-    Records the month's state (formal: a contribution; at work with a business: tax), then
-    draws the state of the month before: ``u`` below the cumulative leaving rates of the
-    current state moves to unemployed, informal or formal; above them the state is kept.
+    Each records their state (``state[j]`` for worker ``workers[j]``; formal: a contribution, at
+    work with a business: tax) in month ``back``'s bit of the ledgers, then draws the state of
+    the month before: ``u`` below the cumulative leaving rates of the current state moves to
+    unemployed, informal or formal; above them the state is kept. The workers present the month
+    before stay at the front of ``workers`` and ``state``, in order; returns how many.
     """
-    cdef Py_ssize_t j
+    cdef Py_ssize_t j, kept = 0, word = (back - 1) // 64
+    cdef int32_t row
+    cdef uint64_t bit = (<uint64_t>1) << ((back - 1) % 64)
     cdef int8_t now
     cdef float draw
+    cdef uint64_t* si = &si_lo[0] if word == 0 else &si_hi[0]
+    cdef uint64_t* tax = &tax_lo[0] if word == 0 else &tax_hi[0]
     with nogil:
         for j in range(k):
+            row = workers[j]
             now = state[j]
             if now == FORMAL:
-                si_words[word, j] |= bit
+                si[row] |= bit
             if now != UNEMPLOYED:
-                employed[j] += 1
-                if business[j]:
-                    tax_words[word, j] |= bit
-            draw = u[workers[j]]
+                employed[row] += 1
+                if has_business[row]:
+                    tax[row] |= bit
+            draw = u[row]
             if draw < thresholds[now, 0]:
-                state[j] = UNEMPLOYED
+                now = UNEMPLOYED
             elif draw < thresholds[now, 1]:
-                state[j] = INFORMAL
+                now = INFORMAL
             elif draw < thresholds[now, 2]:
-                state[j] = FORMAL
+                now = FORMAL
+            workers[kept] = row
+            state[kept] = now
+            kept += months_in_city[row] > back
+    return kept

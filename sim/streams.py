@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim._loops import fill_uniforms
+from sim._loops import fill_uniforms, uniforms_at
 from sim.threads import in_two_halves
 
 DECISIONS = {
@@ -66,6 +66,23 @@ class Streams:
         out = np.empty(size, np.float32)
         in_two_halves(size, SPLIT_MIN, lambda a, b: fill_uniforms(self.cursor(decision, month, a), out[a:b]))
         return out
+
+    def uniform_at(self, decision: str, month: int, rows: np.ndarray) -> np.ndarray:
+        """The uniforms of ``rows`` only: ``uniform(decision, month, n)[rows]`` without the whole draw.
+
+        The generator jumps over the slots between the rows, so a few rows of a large
+        population cost little and no array the size of the population is made.
+        """
+        rows = np.asarray(rows, np.int64)
+        out = np.empty(len(rows), np.float32)
+        if not len(rows):
+            return out
+        if np.all(rows[1:] > rows[:-1]):
+            uniforms_at(self.cursor(decision, month, int(rows[0])), rows, out)
+            return out
+        order = np.unique(rows)
+        uniforms_at(self.cursor(decision, month, int(order[0])), order, out[: len(order)])
+        return out[: len(order)][np.searchsorted(order, rows)]
 
     def cursor(self, decision: str, month: int, slot: int) -> np.ndarray:
         """Where the uniform of ``slot`` is drawn from, for compiled loops that draw as they go.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim._loops import history_month
-from sim.ledger import HISTORY_MONTHS, WORD_BITS, BitLedger
+from sim.ledger import HISTORY_MONTHS, BitLedger
 from sim.population import (
     CHILD,
     EDUCATION_INDEX,
@@ -282,9 +282,6 @@ def _simulate_history(
     # The initial migrants are the first slots; only they have a history before the start.
     pop = pop.prefix(int((pop.status == MIGRANT).sum()))
     months_in_city = months_in_city[: pop.size]
-    initial = pop.status == MIGRANT
-    state = pop.employment.copy()
-    working = initial & ((pop.role == HEAD) | (pop.role == SPOUSE))
     leave = np.array(
         [
             [0.0, dynamics.unemployed_to_informal, dynamics.unemployed_to_formal],
@@ -292,30 +289,33 @@ def _simulate_history(
             [dynamics.formal_to_unemployed, dynamics.formal_to_informal, 0.0],
         ]
     )
-    # One uniform per person and month picks the state one month earlier: thresholds are the
-    # cumulative leaving rates of the current state; above them the state is unchanged.
+    # One uniform per person and month picks the state one month earlier (see sim._loops.history).
     thresholds = np.cumsum(leave, axis=1).astype(np.float32)
-    # Workers sorted by time in the city, longest first: those present k months back are a
-    # prefix of this order, so each month back touches only them.
-    workers = np.flatnonzero(working)
-    workers = workers[np.argsort(-months_in_city[workers], kind="stable")]
-    present_count = np.searchsorted(-months_in_city[workers], -np.arange(1, HISTORY_MONTHS + 1), side="right")
-    state = state[workers]
-    business = pop.has_business[workers].view(np.uint8)
-    words = {"si": np.zeros((2, len(workers)), np.uint64), "tax": np.zeros((2, len(workers)), np.uint64)}
-    employed_sorted = np.zeros(len(workers), np.int16)
-    for back in range(1, HISTORY_MONTHS + 1):
-        k = int(present_count[back - 1])
-        if k == 0:
-            break
-        word = 0 if back <= WORD_BITS else 1
-        bit = np.uint64(1) << np.uint64((back - 1) % WORD_BITS)
-        u = streams.uniform("history", start - back, pop.size)
-        history_month(k, word, bit, state, business, workers, u, thresholds, words["si"], words["tax"], employed_sorted)
-    pop.social_insurance.lo[workers], pop.social_insurance.hi[workers] = words["si"]
-    pop.tax.lo[workers], pop.tax.hi[workers] = words["tax"]
+    # Heads and spouses present a month back, in slot order; fewer each month further back.
+    workers = np.flatnonzero(
+        (pop.status == MIGRANT) & ((pop.role == HEAD) | (pop.role == SPOUSE)) & (months_in_city >= 1)
+    ).astype(np.int32)
+    state = pop.employment[workers]
     employed = np.zeros(pop.size, np.int16)
-    employed[workers] = employed_sorted
+    present = len(workers)
+    for back in range(1, HISTORY_MONTHS + 1):
+        if present == 0:
+            break
+        present = history_month(
+            present,
+            back,
+            workers,
+            state,
+            months_in_city,
+            pop.has_business.view(np.uint8),
+            streams.uniform("history", start - back, pop.size),
+            thresholds,
+            pop.social_insurance.lo,
+            pop.social_insurance.hi,
+            pop.tax.lo,
+            pop.tax.hi,
+            employed,
+        )
     older = np.maximum(months_in_city - HISTORY_MONTHS, 0)
     recent_formal = pop.social_insurance.lo, pop.social_insurance.hi
     paid = np.bitwise_count(recent_formal[0]) + np.bitwise_count(recent_formal[1])
