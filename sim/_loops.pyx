@@ -895,3 +895,25 @@ def history_month(
             state[kept] = now
             kept += months_in_city[row] > back
     return kept
+
+
+cdef extern from *:
+    """
+    #ifdef __GLIBC__
+    #include <malloc.h>
+    static int sim_release_free_memory(void) { return malloc_trim(0); }
+    #else
+    static int sim_release_free_memory(void) { return 0; }
+    #endif
+    """
+    int sim_release_free_memory() noexcept nogil
+
+
+def release_free_memory():
+    """Give the C heap's free pages back to the operating system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    The heap keeps the pages of freed arrays for reuse; after the last month nothing will reuse
+    the month's scratch space, and the result tables would otherwise come on top of it.
+    Returns whether any memory was released.
+    """
+    return sim_release_free_memory() == 1

@@ -30,6 +30,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim import __version__, phases
+from sim._loops import release_free_memory
 from sim.behaviour import application_probability, service_cost, transition_table
 from sim.months import month_label
 from sim.person import PROVINCE_INDEX
@@ -265,9 +266,8 @@ class SettlementModel(mesa.Model):
         pop.status[arriving] = MIGRANT
         self.known_period[arriving] = self._current_periods()[pop.city[arriving]]
         self._count_rows("arrived", arriving)
-        u = self.streams.uniform("mortality", self.month, pop.size)
-        dying = np.flatnonzero((pop.status == MIGRANT) & (u < self.scenario.behaviour.annual_mortality_rate / 12))
-        self._leave(dying, "died")
+        rate = self.scenario.behaviour.annual_mortality_rate / 12
+        self._leave(phases.dying(pop, self.streams, self.month, rate), "died")
 
     def inform(self) -> None:
         """Migrants who do not know their city's rules in force learn them at the awareness rates."""
@@ -283,8 +283,7 @@ class SettlementModel(mesa.Model):
         college_rate = awareness.monthly_rate if college_rate is None else college_rate
         if awareness.monthly_rate < 1 or college_rate < 1:
             rate = np.where(pop.education[unaware] >= COLLEGE, college_rate, awareness.monthly_rate)
-            u = self.streams.uniform("awareness", self.month, pop.size)
-            unaware = unaware[u[unaware] < rate]
+            unaware = unaware[self.streams.uniform_at("awareness", self.month, unaware) < rate]
         self.known_period[unaware] = current[pop.city[unaware]]
 
     def assess_and_apply(self) -> None:
@@ -500,7 +499,6 @@ class SettlementModel(mesa.Model):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The application probability times ``exp(-cost)``, with each candidate's trips and trip home."""
         pop, costs = self.pop, self.scenario.behaviour.service_cost
-        papers_u = self.streams.uniform("papers", self.month, pop.size)
         multiplier = np.ones(len(rows))
         trip_counts = np.zeros(len(rows), np.int16)
         home = np.zeros(len(rows), bool)
@@ -509,7 +507,7 @@ class SettlementModel(mesa.Model):
             if not these.any():
                 continue
             chosen = rows[these]
-            counts = trips(service, papers_u[chosen] < costs.missing_papers_share)
+            counts = trips(service, self.streams.uniform_at("papers", self.month, chosen) < costs.missing_papers_share)
             far = is_far(pop.origin_province[chosen], self.city_province[city_index], costs.near_province_distance)
             children = households.minors[pop.household[chosen]] > 0
             cost = service_cost(service, costs, counts, far, children, pop.employment[chosen] == FORMAL)
@@ -582,8 +580,8 @@ class SettlementModel(mesa.Model):
         publicity = period.rules.publicity
         if publicity is None or publicity.informed_share == 0:
             return
-        u = self.streams.uniform("publicity", self.month, pop.size)
-        reached = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city) & (u < publicity.informed_share))
+        residents = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city))
+        reached = residents[self.streams.uniform_at("publicity", self.month, residents) < publicity.informed_share]
         self.known_period[reached] = period.index
 
     def _program(self, city: int, period: RulePeriod) -> Program:
@@ -626,18 +624,15 @@ class SettlementModel(mesa.Model):
         pop.applied_channel[rows] = channels
         self.still_eligible[rows] = True  # they qualify this month: they just applied
         delay = np.zeros(len(rows), np.int32)
-        green_u = day_u = None
         for name, channel in period.channels():
             these = channels == CHANNEL_INDEX[name]
             service = effective_service(period.rules, channel)
             if service is None or not these.any():
                 delay[these] = channel.processing_months
                 continue
-            if green_u is None:
-                green_u = self.streams.uniform("green_channel", self.month, pop.size)
-                day_u = self.streams.uniform("service_day", self.month, pop.size)
-            green = green_u[rows[these]] < service.green_channel_share
-            delay[these] = delay_months(processing_days(service, channel, green), day_u[rows[these]])
+            green = self.streams.uniform_at("green_channel", self.month, rows[these]) < service.green_channel_share
+            day_u = self.streams.uniform_at("service_day", self.month, rows[these])
+            delay[these] = delay_months(processing_days(service, channel, green), day_u)
         pop.decision_month[rows] = np.where(channels == POINTS, NO_MONTH, self.month + delay)
         self._count_rows("applied", rows)
 
@@ -765,6 +760,7 @@ class SettlementModel(mesa.Model):
 
     def result(self, seconds: float = 0.0) -> RunResult:
         """Tables and manifest of the months run so far."""
+        release_free_memory()  # the months' scratch space, before the tables take their own
         return RunResult(
             monthly=self.datacollector.get_table_dataframe("monthly"),
             rounds=self.datacollector.get_table_dataframe("rounds"),

@@ -343,6 +343,11 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
     return np.flatnonzero(follows)
 
 
+def dying(pop: Population, streams: Streams, month: int, rate: float) -> np.ndarray:
+    """Migrants who die this month: their ``mortality`` uniform falls below ``rate`` (compared in ``float32``)."""
+    return _loops.dying(pop.status, streams.cursor("mortality", month, 0), np.float32(rate))
+
+
 def migrants_by_city(pop: Population, n_cities: int) -> list[np.ndarray]:
     """The rows of each city's migrants, in row order (one pass instead of a mask per city)."""
     order, starts = _loops.rows_by_city(pop.status, pop.city, n_cities)
