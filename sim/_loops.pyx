@@ -213,8 +213,11 @@ def uniforms_at(const uint64_t[::1] cursor, const int64_t[::1] rows, float[::1] 
             slot = rows[j] + 1
 
 
-def dying(const int8_t[::1] status, const uint64_t[::1] cursor, float rate):
-    """Migrants whose ``mortality`` uniform (from ``cursor`` at slot 0) falls below ``rate``."""
+def dying(const int8_t[::1] status, const uint64_t[::1] cursor, float rate, int64_t first):
+    """Rows (numbered from ``first``) of the migrants whose ``mortality`` uniform falls below ``rate``.
+
+    ``status`` starts at slot ``first``, where ``cursor`` is.
+    """
     cdef sim_draws d
     cdef Py_ssize_t i, m = 0
     cdef float draw
@@ -225,7 +228,7 @@ def dying(const int8_t[::1] status, const uint64_t[::1] cursor, float rate):
         for i in range(status.shape[0]):
             draw = sim_uniform(&d)
             if status[i] == MIGRANT and draw < rate:
-                rows[m] = i
+                rows[m] = first + i
                 m += 1
     return found[:m].copy()
 
@@ -320,8 +323,10 @@ def work_and_contribute(
             # Every row takes its uniforms, used or not, so that slot i always gets the i-th.
             draw = sim_uniform(&employment_u)
             back_u = sim_uniform(&back_payment_u) if back else 1
+            if status[i] != MIGRANT:
+                continue  # settled or gone: nothing reads their histories again
             age = (month - birth_month[i]) // 12
-            working = status[i] == MIGRANT and role[i] != PARENT and age >= working_age_min and age < retirement_age[i]
+            working = role[i] != PARENT and age >= working_age_min and age < retirement_age[i]
             state = employment[i]
             if working:
                 kind = state * 4 + (education[i] >= COLLEGE) * 2 + (age >= OVER_45)

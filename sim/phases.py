@@ -345,7 +345,14 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
 
 def dying(pop: Population, streams: Streams, month: int, rate: float) -> np.ndarray:
     """Migrants who die this month: their ``mortality`` uniform falls below ``rate`` (compared in ``float32``)."""
-    return _loops.dying(pop.status, streams.cursor("mortality", month, 0), np.float32(rate))
+    halves: list[np.ndarray] = [np.zeros(0, np.int64)] * 2
+
+    def draw(a: int, b: int) -> None:
+        cursor = streams.cursor("mortality", month, a)
+        halves[int(a > 0)] = _loops.dying(pop.status[a:b], cursor, np.float32(rate), a)
+
+    in_two_halves(pop.size, SPLIT_MIN, draw)
+    return np.concatenate(halves)
 
 
 def migrants_by_city(pop: Population, n_cities: int) -> list[np.ndarray]:
@@ -424,29 +431,41 @@ def choose(
     still_eligible : ndarray of bool
         Per slot; set for pending applicants of ``rows`` to whether they still qualify.
     """
-    counts = np.zeros(4 + 8, np.int64)
+    counts = np.zeros((2, 4 + 8), np.int64)
     candidates = np.empty(len(rows), np.int64)
     channels = np.empty(len(rows), np.int8)
-    found = _loops.choose(
-        rows,
-        eligible,
-        known,
-        gap_only.view(np.uint8),
-        first_channel,
-        grandfather_until,
-        grandfather_channel,
-        pop.applied_channel,
-        month,
-        POINTS,
-        eligible_channel,
-        still_eligible.view(np.uint8),
-        counts,
-        candidates,
-        channels,
-    )
+    found = [0, 0]
+    flags = gap_only.view(np.uint8)
+
+    def rows_from(a: int, b: int) -> None:
+        # Each half writes its own rows, counts and candidates (from position a on).
+        half = int(a > 0)
+        found[half] = _loops.choose(
+            rows[a:b],
+            eligible[a:b],
+            known[a:b],
+            flags[a:b],
+            first_channel,
+            grandfather_until,
+            grandfather_channel,
+            pop.applied_channel,
+            month,
+            POINTS,
+            eligible_channel,
+            still_eligible.view(np.uint8),
+            counts[half],
+            candidates[a:b],
+            channels[a:b],
+        )
+        starts[half] = a
+
+    starts = [0, 0]
+    in_two_halves(len(rows), SPLIT_MIN, rows_from)
+    counts = counts.sum(axis=0)
+    chosen = np.concatenate([np.arange(starts[h], starts[h] + found[h]) for h in (0, 1)])
     return Choice(
-        candidates[:found].copy(),
-        channels[:found].copy(),
+        candidates[chosen],
+        channels[chosen],
         int(counts[0]),
         int(counts[1]),
         int(counts[2]),
@@ -466,6 +485,21 @@ def intention_logit(
     household totals.
     """
     out = np.empty(len(rows), np.float64)
+    in_two_halves(
+        len(rows), SPLIT_MIN, lambda a, b: _logit(pop, rows[a:b], month, intention, spouses, minors, out[a:b])
+    )
+    return out
+
+
+def _logit(
+    pop: Population,
+    rows: np.ndarray,
+    month: int,
+    intention: Intention,
+    spouses: np.ndarray,
+    minors: np.ndarray,
+    out: np.ndarray,
+) -> None:
     _loops.intention_logit(
         rows,
         month,
@@ -487,4 +521,3 @@ def intention_logit(
         YEARS_IN_CITY_CAP,
         out,
     )
-    return out
