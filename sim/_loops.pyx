@@ -548,30 +548,6 @@ def moving_city(
             moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
 
 
-def dependants(
-    int64_t month,
-    const int8_t[::1] status,
-    const int8_t[::1] role,
-    const int32_t[::1] household,
-    const int16_t[::1] birth_month,
-    const uint8_t[::1] spouse_follows,
-    const uint8_t[::1] minors_follow,
-    uint8_t[::1] follows,
-):
-    """Migrants who settle as dependants (see :func:`sim.phases.dependants`)."""
-    cdef Py_ssize_t i
-    cdef int32_t h
-    cdef bint partner, minor
-    with nogil:
-        for i in range(status.shape[0]):
-            if status[i] != MIGRANT:
-                continue
-            h = household[i]
-            partner = spouse_follows[h] and (role[i] == HEAD or role[i] == SPOUSE)
-            minor = minors_follow[h] and role[i] == CHILD and month - birth_month[i] < MINOR_MONTHS
-            follows[i] = partner or minor
-
-
 def verdicts(
     const int64_t[::1] rows,
     int64_t month,

@@ -673,7 +673,7 @@ class SettlementModel(mesa.Model):
         minors_household[household[rows[minors_follow]]] = True
         channel_of_household = np.full(self.n_households, NO_CHANNEL, np.int8)
         channel_of_household[household[rows]] = channels
-        dependants = phases.dependants(pop, self.month, spouse_household, minors_household)
+        dependants = phases.dependants(pop, self.month, rows, spouse_household, minors_household)
         pop.status[dependants] = SETTLED
         pop.settled_month[dependants] = self.month
         pop.settled_channel[dependants] = channel_of_household[household[dependants]]

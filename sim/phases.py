@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import _loops
 from sim.behaviour import YEARS_IN_CITY_CAP
-from sim.population import Population
+from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
 from sim.scenario.schema import CHANNELS, Intention
 from sim.streams import Streams
 from sim.threads import in_two_halves
@@ -308,8 +308,13 @@ def moving_city(
     return rows, target[pop.household[rows]]
 
 
-def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_follow: np.ndarray) -> np.ndarray:
+def dependants(
+    pop: Population, month: int, settlers: np.ndarray, spouse_follows: np.ndarray, minors_follow: np.ndarray
+) -> np.ndarray:
     """Migrants who settle as dependants: heads and spouses, and minor children, of households that take them.
+
+    Only the households of ``settlers`` can take anyone, and a household's rows are consecutive
+    (:class:`sim.population.Population`), so only their rows are looked at.
 
     Parameters
     ----------
@@ -317,6 +322,8 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
         The rows of the month.
     month : int
         The month (for ages).
+    settlers : ndarray of int64
+        The rows settling in their own right this month.
     spouse_follows, minors_follow : ndarray of bool
         Per household, whether the head's or spouse's partner, and the minor children, follow.
 
@@ -325,22 +332,15 @@ def dependants(pop: Population, month: int, spouse_follows: np.ndarray, minors_f
     ndarray of int64
         The dependants' rows, in order.
     """
-    follows = np.zeros(pop.size, bool)
-    in_two_halves(
-        pop.size,
-        SPLIT_MIN,
-        lambda a, b: _loops.dependants(
-            month,
-            pop.status[a:b],
-            pop.role[a:b],
-            pop.household[a:b],
-            pop.birth_month[a:b],
-            spouse_follows.view(np.uint8),
-            minors_follow.view(np.uint8),
-            follows[a:b].view(np.uint8),
-        ),
-    )
-    return np.flatnonzero(follows)
+    households = np.unique(pop.household[settlers])
+    first = np.searchsorted(pop.household, households, side="left")
+    size = np.searchsorted(pop.household, households, side="right") - first
+    # The households' rows: each household's first row, counted up through its size.
+    rows = np.repeat(first - np.cumsum(size) + size, size) + np.arange(size.sum())
+    household, role = pop.household[rows], pop.role[rows]
+    partner = spouse_follows[household] & ((role == HEAD) | (role == SPOUSE))
+    minor = minors_follow[household] & (role == CHILD) & (month - pop.birth_month[rows] < MINOR_AGE * 12)
+    return rows[(pop.status[rows] == MIGRANT) & (partner | minor)]
 
 
 def dying(pop: Population, streams: Streams, month: int, rate: float) -> np.ndarray:
