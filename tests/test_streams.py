@@ -27,3 +27,14 @@ def test_cursor_draws_the_slots_uniforms(slot):
     drawn = np.empty(50, np.float32)
     fill_uniforms(streams.cursor("permit", 24301, slot), drawn)
     np.testing.assert_array_equal(drawn, expected)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[0], [1], [5, 6, 7, 100, 4001], [4000, 3, 3, 17], list(range(2, 5000, 3))],
+    ids=["first", "second", "increasing", "unordered-with-repeats", "dense"],
+)
+def test_uniform_at_rows_is_the_whole_draw_at_those_rows(rows):
+    streams = Streams(2024)
+    expected = streams.uniform("awareness", 24310, 5000)[rows]
+    np.testing.assert_array_equal(streams.uniform_at("awareness", 24310, np.array(rows)), expected)
