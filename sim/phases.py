@@ -2,7 +2,8 @@
 
 Each function here does in one pass over the rows what :class:`sim.model.SettlementModel` would
 otherwise do in a dozen whole-array numpy operations (each allocating a temporary the size of
-the population). They take the month's uniforms from the model's streams and compare them in
+the population). Loops that need the month's uniforms draw them as they pass each slot, from
+cursors into the model's streams (:meth:`sim.streams.Streams.cursor`), and compare them in
 ``float32`` exactly as the array code does, so a run's results do not change.
 """
 
