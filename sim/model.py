@@ -62,7 +62,6 @@ from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
 
 CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
-"""Bit ``c`` of each byte value: turns a histogram of verdict bytes into counts per channel."""
 LOWEST_BIT = np.array([(value & -value).bit_length() - 1 if value else 0 for value in range(256)], np.int8)
 """Index of the lowest set bit of each byte value: the first channel, in CHANNELS order, of a byte of verdicts."""
 COUNTERS = ("arrived", "left", "died", "applied", "settled", "dependants_settled")
