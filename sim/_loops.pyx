@@ -11,6 +11,7 @@ import numpy as np
 from libc.math cimport floorf
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
+from libc.string cimport memset
 
 from sim.behaviour import OVER_45 as _OVER_45
 from sim.population import (
@@ -107,10 +108,11 @@ cdef extern from *:
        numpy.random.Generator.random(dtype=float32) does. */
     typedef struct { unsigned __int128 state, inc; uint64_t word; int high; } sim_draws;
 
+    #define SIM_PCG64_MULTIPLIER \
+        ((((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL)
+
     static inline uint64_t sim_pcg64_next(sim_draws *d) {
-        const unsigned __int128 multiplier =
-            (((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL;
-        d->state = d->state * multiplier + d->inc;
+        d->state = d->state * SIM_PCG64_MULTIPLIER + d->inc;
         uint64_t value = ((uint64_t)(d->state >> 64)) ^ (uint64_t)d->state;
         unsigned rotation = (unsigned)(d->state >> 122);
         return (value >> rotation) | (value << ((-rotation) & 63));
@@ -120,7 +122,7 @@ cdef extern from *:
         d->state = ((unsigned __int128)cursor[0] << 64) | cursor[1];
         d->inc = ((unsigned __int128)cursor[2] << 64) | cursor[3];
         d->high = 0;
-        if (cursor[4]) {  /* an odd slot: its uniform is the high half of the output before */
+        if (cursor[4]) {  /* an odd slot: its uniform is the high half of the output it shares */
             d->word = sim_pcg64_next(d);
             d->high = 1;
         }
@@ -128,8 +130,7 @@ cdef extern from *:
 
     /* Jump the generator ``delta`` outputs ahead in O(log delta) steps (numpy's pcg_advance_lcg_128). */
     static inline void sim_pcg64_advance(sim_draws *d, uint64_t delta) {
-        unsigned __int128 multiplier =
-            (((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+        unsigned __int128 multiplier = SIM_PCG64_MULTIPLIER;
         unsigned __int128 increment = d->inc, total_multiplier = 1, total_increment = 0;
         while (delta > 0) {
             if (delta & 1) {
@@ -153,9 +154,7 @@ cdef extern from *:
         if ((k >> 1) > 16) {
             sim_pcg64_advance(d, k >> 1);
         } else {
-            const unsigned __int128 multiplier =
-                (((unsigned __int128)2549297995355413924ULL) << 64) | 4865540595714422341ULL;
-            for (uint64_t step = 0; step < (k >> 1); step++) d->state = d->state * multiplier + d->inc;
+            for (uint64_t step = 0; step < (k >> 1); step++) d->state = d->state * SIM_PCG64_MULTIPLIER + d->inc;
         }
         if (k & 1) {
             d->word = sim_pcg64_next(d);
@@ -315,6 +314,7 @@ def work_and_contribute(
     cdef bint back = back_draws.shape[0] > 0
     cdef float back_u
     cdef sim_draws employment_u, back_payment_u
+    memset(&back_payment_u, 0, sizeof(sim_draws))  # read only when ``back``; zeroed for the compiler's sake
     with nogil:
         start(&employment_u, employment_draws)
         if back:
