@@ -303,7 +303,7 @@ def work_and_contribute(
     float back_rate,
     const int64_t[::1] back_windows,
 ):
-    """Employment transitions, ledgers and back-payment of every row (see :func:`sim.phases.work_and_contribute`)."""
+    """Employment transitions, ledgers and back-payment of every migrant (see :func:`sim.phases.work_and_contribute`)."""
     cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
     cdef Py_ssize_t n_regions = region_members.shape[0], i, r
     cdef int64_t age, kind, window, span, gaps

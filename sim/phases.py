@@ -47,7 +47,10 @@ def work_and_contribute(
     back_rate: float,
     back_windows: np.ndarray,
 ) -> None:
-    """Employment transitions, then this month's ledgers and back-payment, for every row of ``pop``.
+    """Employment transitions, then this month's ledgers and back-payment, for every migrant of ``pop``.
+
+    Settled and departed persons are passed over (nothing reads their histories again); every
+    row still takes its uniforms, so that slot ``i`` always gets the ``i``-th.
 
     Parameters
     ----------
@@ -435,7 +438,7 @@ def choose(
     counts = np.zeros((2, 4 + 8), np.int64)
     candidates = np.empty(len(rows), np.int64)
     channels = np.empty(len(rows), np.int8)
-    found = [0, 0]
+    found, starts = [0, 0], [0, 0]
     flags = gap_only.view(np.uint8)
 
     def rows_from(a: int, b: int) -> None:
@@ -460,7 +463,6 @@ def choose(
         )
         starts[half] = a
 
-    starts = [0, 0]
     in_two_halves(len(rows), SPLIT_MIN, rows_from)
     counts = counts.sum(axis=0)
     chosen = np.concatenate([np.arange(starts[h], starts[h] + found[h]) for h in (0, 1)])
