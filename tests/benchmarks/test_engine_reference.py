@@ -1,0 +1,51 @@
+"""The plain-Mesa reference of ``benchmarks/engine.py`` simulates the engine's month.
+
+A speed-up over a reference means something only if the reference computes the same thing: the
+benchmark exits with status 1 when the two models' totals disagree beyond sampling noise. These
+tests run that same check at a small size and show that it can fail.
+"""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import engine  # noqa: E402
+
+
+@pytest.mark.slow
+def test_engine_and_mesa_reference_agree_over_the_same_months():
+    months = 48
+    small = engine.run_engine(1000, months, seed=3)
+    reference = engine.run_mesa(1000, months, seed=3)
+    problems = engine.disagreements(
+        engine.totals(small["result"].monthly), engine.totals(reference["monthly"]), small["model"].scale
+    )
+    assert problems == []
+    assert small["result"].monthly["settled"].sum() > 0
+
+
+def _totals(settled: float, eligible: float) -> pd.DataFrame:
+    row = dict.fromkeys(engine.COMPARED, 0.0) | {"applied": settled, "settled": settled, "eligible_any": eligible}
+    return pd.DataFrame([row], index=pd.Index(["metro"], name="city"))
+
+
+def test_a_flow_outside_four_standard_errors_is_a_disagreement():
+    # 400 against 280 agents: a difference of 120 against a standard error of sqrt(680) = 26.1.
+    problems = engine.disagreements(_totals(400 * 50, 1e6), _totals(280 * 50, 1e6), persons_per_agent=50)
+    assert [p.split(":")[0] for p in problems] == ["applied", "settled"]
+    assert "(4.6 standard errors)" in problems[0]
+
+
+def test_noise_within_tolerance_is_agreement():
+    # 400 against 360 agents is 1.5 standard errors; eligible persons 5 % apart.
+    assert engine.disagreements(_totals(400 * 50, 1.00e6), _totals(360 * 50, 1.05e6), persons_per_agent=50) == []
+
+
+def test_a_stock_more_than_ten_percent_apart_is_a_disagreement():
+    problems = engine.disagreements(_totals(400, 1.0e6), _totals(400, 1.2e6), persons_per_agent=1)
+    assert len(problems) == 1 and problems[0].startswith("eligible_any")
