@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sim.errors import SimError
 from sim.experiment.cli import add_commands as add_experiment_commands
-from sim.model import SettlementModel
 from sim.scenario import load_scenario
 
 
@@ -76,6 +75,8 @@ def _positive(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from sim.model import SettlementModel  # Mesa and pandas load only for the verbs that run a model
+
     scenario = load_scenario(args.scenario)
     model = SettlementModel.from_scenario(scenario, agents=args.agents, seed=args.seed, months=args.months)
     result = model.run(progress=not args.quiet)
