@@ -48,6 +48,8 @@ from sim.synthesis import region_index
 ELIGIBLE_BY_GRANDFATHER = "grandfathered"
 NOT_IN_FORCE = "not_in_force"
 BELOW_THRESHOLD = "below_threshold"
+ITEM_PREFIX = "item."
+"""Points items are columns ``item.<name>``, so that no name a scenario gives an item clashes with another column."""
 POINTS_DECIMALS = 4
 """Points are reported rounded as ``sim check`` reports them (and the threshold compared after rounding)."""
 
@@ -296,7 +298,7 @@ def check_many(scenario: Scenario, city_id: str, month: int, records: list[Perso
     -------
     dict of str to ndarray
         For each channel of the rules in force (and each channel kept by grandfathering) its
-        verdict (``bool``) and ``<channel>.why``; for a points scheme ``points.<item>`` per item,
+        verdict (``bool``) and ``<channel>.why``; for a points scheme ``item.<name>`` per item,
         ``points.total`` and ``points.threshold_met``. Verdicts equal ``sim check``'s
         (:func:`sim.explain.check`) person by person.
 
@@ -371,7 +373,7 @@ def _channel(channel: Channel, ctx: RuleContext, points: dict[str, np.ndarray]) 
     if isinstance(channel, PointsChannel):
         total, by_item = score(channel, ctx)
         for item, values in by_item.items():
-            points[f"points.{item}"] = np.round(values, POINTS_DECIMALS)
+            points[f"{ITEM_PREFIX}{item}"] = np.round(values, POINTS_DECIMALS)
         total = np.round(total, POINTS_DECIMALS)
         points["points.total"] = total
         threshold = channel.rounds.threshold if channel.rounds else None

@@ -17,10 +17,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("mesa", "scipy", "pandas", "matplotlib", "dask", "distributed", "streamlit")
 PERSON = "docs/examples/person-xie.yaml"
+CASES = "tests/person/cases"
 VERBS = {
     "validate": ["validate", "scenarios/ningbo/ningbo-2019-reform.yaml"],
     "describe": ["describe", "ningbo-2019-reform", "--lang", "en"],
     "check": ["check", "ningbo-2019-reform", "--city", "ningbo", "--date", "2019-10", "--person", PERSON],
+    "check --persons": ["check", "ningbo-2019-reform", "--city", "ningbo", "--date", "2019-10", "--persons", CASES],
 }
 
 
