@@ -262,7 +262,7 @@ class BatchResult:
             eligible = [name for name in verdicts if self.columns[name][index]]
             text = f"{person_id:<{width}}  {', '.join(eligible) or '-':<40}"
             if has_points:
-                text += f"  {self.columns['points.total'][index]:g}"
+                text += f"  {_number(float(self.columns['points.total'][index]))}"
             lines.append(text.rstrip())
         for entry in self.invalid:
             lines.append(f"{entry.id:<{width}}  INVALID: {entry.problems[0]}")
@@ -277,8 +277,14 @@ def _cell(value: object) -> object:
     if isinstance(value, np.bool_ | bool):
         return int(value)
     if isinstance(value, np.floating | float):
-        return f"{round(float(value), POINTS_DECIMALS):g}" if np.isfinite(value) else ""
+        return _number(float(value))
     return value
+
+
+def _number(value: float) -> str:
+    """``value`` to :data:`POINTS_DECIMALS` places without trailing zeros (``30``, ``12.25``, ``-1.5``)."""
+    text = f"{value:.{POINTS_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def check_many(scenario: Scenario, city_id: str, month: int, records: list[PersonRecord]) -> dict[str, np.ndarray]:
