@@ -506,7 +506,7 @@ def _split(source: PersonSource, city: str, month: int) -> tuple[list[PersonEntr
         if entry.record is not None:
             problems += arrival_problems(entry.record, city, month)
         if problems:
-            invalid.append(PersonEntry(entry.id, None, tuple(problems)))
+            invalid.append(PersonEntry(entry.id, None, tuple(problems), entry.line))
         else:
             valid.append(entry)
     return valid, invalid

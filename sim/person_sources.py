@@ -45,6 +45,8 @@ class PersonEntry:
     id: str
     record: PersonRecord | None
     problems: tuple[Problem, ...] = ()
+    line: int | None = None
+    """The person's line in a ``.jsonl`` or ``.csv`` file."""
 
     @property
     def is_valid(self) -> bool:
@@ -120,30 +122,31 @@ def _empty_hint(source: Path) -> str:
 
 
 def _refuse_repeated_ids(name: str, entries: list[PersonEntry]) -> None:
-    first: dict[str, int] = {}
+    first: dict[str, PersonEntry] = {}
     problems = []
-    for index, entry in enumerate(entries):
-        if entry.id in first:
+    for entry in entries:
+        earlier = first.setdefault(entry.id, entry)
+        if earlier is not entry:
+            # Only the lines of one file can repeat an id: a folder's file names differ.
             problems.append(
                 Problem(
                     name,
                     ID_KEY,
-                    f"id '{entry.id}' is given to person {first[entry.id] + 1} and person {index + 1}.",
-                    hint="give every person its own id",
+                    f"id '{entry.id}' is already the id of the person on line {earlier.line}.",
+                    entry.line,
+                    "give every person its own id",
                 )
             )
-        else:
-            first[entry.id] = index
     if problems:
         raise PersonFileError(problems)
 
 
-def _validated(person_id: str, data: Any, origins: Origins, name: str) -> PersonEntry:
+def _validated(person_id: str, data: Any, origins: Origins, name: str, line: int | None = None) -> PersonEntry:
     try:
         record = validate_person(data, origins, name)
     except PersonFileError as err:
-        return PersonEntry(person_id, None, tuple(err.problems))
-    return PersonEntry(person_id, record)
+        return PersonEntry(person_id, None, tuple(err.problems), line)
+    return PersonEntry(person_id, record, line=line)
 
 
 def _read_folder(folder: Path) -> list[PersonEntry]:
@@ -192,17 +195,17 @@ def _read_jsonl(path: Path) -> list[PersonEntry]:
             data = json.loads(line)
         except json.JSONDecodeError as err:
             problem = Problem(name, "", f"is not a JSON document: {err.msg} at column {err.colno}.", number)
-            entries.append(PersonEntry(str(number), None, (problem,)))
+            entries.append(PersonEntry(str(number), None, (problem,), number))
             continue
         person_id = str(number)
         if not isinstance(data, dict):
             problem = Problem(name, "", f"must be a JSON object of keys, got {type(data).__name__}.", number)
-            entries.append(PersonEntry(person_id, None, (problem,)))
+            entries.append(PersonEntry(person_id, None, (problem,), number))
             continue
         if ID_KEY in data:
             data = dict(data)
             person_id = str(data.pop(ID_KEY))
-        entries.append(_validated(person_id, data, origins, name))
+        entries.append(_validated(person_id, data, origins, name, number))
     return entries
 
 
@@ -228,13 +231,13 @@ def _read_csv(path: Path) -> list[PersonEntry]:
         person_id = cells.pop(ID_KEY, "") or str(number)
         if extra:
             problem = Problem(name, "", f"row has {len(header) + len(extra)} cells, the header {len(header)}.", number)
-            entries.append(PersonEntry(person_id, None, (problem,)))
+            entries.append(PersonEntry(person_id, None, (problem,), number))
             continue
         data, problems = unflatten({key: value for key, value in cells.items() if value}, name, number)
         if problems:
-            entries.append(PersonEntry(person_id, None, tuple(problems)))
+            entries.append(PersonEntry(person_id, None, tuple(problems), number))
             continue
-        entries.append(_validated(person_id, data, origins, name))
+        entries.append(_validated(person_id, data, origins, name, number))
     return entries
 
 

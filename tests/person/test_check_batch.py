@@ -17,7 +17,7 @@ from sim.errors import PersonFileError
 from sim.explain import CheckReport, check
 from sim.months import month_index, parse_month
 from sim.person import PersonRecord, load_person
-from sim.person_sources import read_persons
+from sim.person_sources import read_persons, unflatten
 from sim.scenario import load_scenario
 from tests.conftest import FIXTURES, ROOT
 
@@ -225,9 +225,46 @@ def test_points_are_numbers_and_verdicts_zero_or_one(tmp_path):
         assert float(row["points.total"]) == pytest.approx(sum(items))
 
 
-def test_a_missing_input_is_one_clear_problem(tmp_path):
+def test_an_input_that_cannot_be_read_is_one_clear_problem(tmp_path):
     with pytest.raises(PersonFileError, match="not found"):
         read_persons(tmp_path / "nobody.csv")
     (tmp_path / "empty").mkdir()
     with pytest.raises(PersonFileError, match="holds no person"):
         read_persons(tmp_path / "empty")
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("id,birth\na,1990-01\nb,1990-01\na,1990-02\n", encoding="utf-8")
+    with pytest.raises(PersonFileError) as caught:
+        read_persons(repeated)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{repeated}:4: 'id': id 'a' is already the id of the person on line 2. Hint: give every person its own id"
+    ]
+    wide = tmp_path / "wide.csv"
+    wide.write_text("id,birth\na,1990-01,extra\n", encoding="utf-8")
+    (entry,) = read_persons(wide).entries
+    assert [str(p) for p in entry.problems] == [f"{wide}:2: row has 3 cells, the header 2."]
+
+
+def test_csv_cells_become_nested_keys_and_lists():
+    document, problems = unflatten(
+        {
+            "education.level": "college",
+            "social_insurance.ningbo": "2014-04..2017-12; 2018-03..2019-08",
+            "household.children": "2016-09;2019-01",
+            "household.settled.spouse": "true",
+        }
+    )
+    assert problems == []
+    assert document == {
+        "education": {"level": "college"},
+        "social_insurance": {"ningbo": ["2014-04..2017-12", "2018-03..2019-08"]},
+        "household": {"children": ["2016-09", "2019-01"], "settled": {"spouse": "true"}},
+    }
+
+
+def test_a_column_that_is_both_a_value_and_a_group_is_a_problem():
+    _, problems = unflatten({"housing": "rent", "housing.tenure": "rent", "a..b": "1"}, "p.csv", 7)
+    assert [str(p) for p in problems] == [
+        "p.csv:7: 'housing.tenure': needs 'housing' to be a group of keys, but column 'housing' gives it a value. "
+        "Hint: leave column 'housing' empty",
+        "p.csv:7: 'a..b': is not a key path (an empty part between dots).",
+    ]
