@@ -397,7 +397,7 @@ def household_totals(
     int16_t[::1] minors,
     uint8_t[::1] has_settled_adult,
 ):
-    """Members, spouses, minors and settled adults per household (see :func:`sim.phases.household_totals`)."""
+    """Members, spouses, minors and settled adults per household (see :func:`sim.households.household_totals`)."""
     cdef Py_ssize_t i
     cdef int32_t h
     with nogil:

@@ -7,9 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import SimError
+from sim.errors import Problem, ScenarioError, SimError
 from sim.experiment.cli import add_commands as add_experiment_commands
-from sim.model import SettlementModel
 from sim.scenario import load_scenario
 
 
@@ -46,8 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("scenario", help="scenario YAML file or preset id")
     check.add_argument("--city", required=True, help="city id in the scenario")
     check.add_argument("--date", required=True, help="month of application, YYYY-MM")
-    check.add_argument("--person", required=True, help="person YAML file (see docs/scenarios.md)")
-    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    who = check.add_mutually_exclusive_group(required=True)
+    who.add_argument("--person", help="person YAML file (see docs/scenarios.md)")
+    who.add_argument("--persons", help="many persons: a folder of person files, a .jsonl or a .csv file")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text (--person)")
+    check.add_argument("--out", help="write the --persons table as CSV to this file instead of printing")
+    check.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="--persons: check the valid persons and list the invalid ones in the table (default: refuse all)",
+    )
     check.set_defaults(handler=_check)
 
     describe = commands.add_parser("describe", help="describe a scenario's rules in words, or diff two scenarios")
@@ -76,6 +83,8 @@ def _positive(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from sim.model import SettlementModel  # Mesa and pandas load only for the verbs that run a model
+
     scenario = load_scenario(args.scenario)
     model = SettlementModel.from_scenario(scenario, agents=args.agents, seed=args.seed, months=args.months)
     result = model.run(progress=not args.quiet)
@@ -108,6 +117,25 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.persons is not None:
+        from sim.check_batch import run_check_batch
+
+        if args.json:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "--json", "", "is for one person (--person).", hint="with --persons, --out writes a CSV table"
+                    )
+                ]
+            )
+        text, status = run_check_batch(args.scenario, args.city, args.date, args.persons, args.out, args.skip_invalid)
+        print(text)
+        return status
+    if args.out is not None or args.skip_invalid:
+        flag = "--out" if args.out is not None else "--skip-invalid"
+        raise ScenarioError(
+            [Problem(flag, "", "is for many persons (--persons).", hint="one person's check is printed; use --json")]
+        )
     from sim.explain import run_check
 
     text, status = run_check(args.scenario, args.city, args.date, args.person, args.json)

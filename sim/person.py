@@ -44,46 +44,10 @@ from sim.population import (
     UNEMPLOYED,
     Population,
 )
+from sim.provinces import PROVINCE_INDEX, PROVINCES
 from sim.scenario.loader import problem_from_error
 from sim.scenario.schema import Education, Scenario, Skill
 from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
-
-PROVINCES = (
-    "beijing",
-    "tianjin",
-    "hebei",
-    "shanxi",
-    "inner_mongolia",
-    "liaoning",
-    "jilin",
-    "heilongjiang",
-    "shanghai",
-    "jiangsu",
-    "zhejiang",
-    "anhui",
-    "fujian",
-    "jiangxi",
-    "shandong",
-    "henan",
-    "hubei",
-    "hunan",
-    "guangdong",
-    "guangxi",
-    "hainan",
-    "chongqing",
-    "sichuan",
-    "guizhou",
-    "yunnan",
-    "tibet",
-    "shaanxi",
-    "gansu",
-    "qinghai",
-    "ningxia",
-    "xinjiang",
-)
-"""The 31 provincial-level divisions of the mainland; ``origin_province`` indexes this tuple."""
-
-PROVINCE_INDEX = {name: i for i, name in enumerate(PROVINCES)}
 
 RENAMED: dict[str, str] = {
     "birth_month": "birth",

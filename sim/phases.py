@@ -9,13 +9,13 @@ cursors into the model's streams (:meth:`sim.streams.Streams.cursor`), and compa
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim import _loops
 from sim.behaviour import YEARS_IN_CITY_CAP
+from sim.households import by_household
 from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
 from sim.scenario.schema import CHANNELS, Intention
 from sim.streams import Streams
@@ -24,16 +24,6 @@ from sim.threads import in_two_halves
 POINTS = CHANNELS.index("points")
 SPLIT_MIN = 1 << 15
 """Phases over at least this many rows run in two halves at once (see :mod:`sim.threads`)."""
-
-
-def by_household(pop: Population) -> Callable[[int], int]:
-    """Where to split ``pop``'s rows so that no household straddles the two halves.
-
-    A household's rows are consecutive (:class:`sim.population.Population`), so the first row of
-    the household at the middle is a boundary; loops that write per-household totals or flags
-    can then run their halves at once.
-    """
-    return lambda middle: int(np.searchsorted(pop.household, pop.household[middle], side="left"))
 
 
 def work_and_contribute(
@@ -117,48 +107,6 @@ def work_and_contribute(
         )
 
     in_two_halves(pop.size, SPLIT_MIN, rows)
-
-
-def household_totals(pop: Population, month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Members, spouses and minor children present, and whether a head or spouse has settled, per household.
-
-    Parameters
-    ----------
-    pop : Population
-        The rows of the month.
-    month : int
-        The month (for ages).
-
-    Returns
-    -------
-    members, spouses, minors : ndarray of int16
-        Present (migrant or settled) persons of each household, of them spouses, and children
-        under :data:`sim.population.MINOR_AGE`.
-    has_settled_adult : ndarray of bool
-        Whether a head or spouse of the household has settled.
-    """
-    size = int(pop.household.max()) + 1 if pop.size else 0
-    members = np.zeros(size, np.int16)
-    spouses = np.zeros(size, np.int16)
-    minors = np.zeros(size, np.int16)
-    has_settled_adult = np.zeros(size, bool)
-    in_two_halves(
-        pop.size,
-        SPLIT_MIN,
-        lambda a, b: _loops.household_totals(
-            month,
-            pop.status[a:b],
-            pop.role[a:b],
-            pop.household[a:b],
-            pop.birth_month[a:b],
-            members,
-            spouses,
-            minors,
-            has_settled_adult.view(np.uint8),
-        ),
-        by_household(pop),
-    )
-    return members, spouses, minors, has_settled_adult
 
 
 def city_counts(pop: Population, n_cities: int) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim import phases, threads
+from sim import households, phases, threads
 from sim.model import SettlementModel
 from sim.rules import kernel
 from sim.scenario import load_scenario
@@ -22,6 +22,7 @@ def test_two_halves_give_the_same_run(monkeypatch):
     one_thread = _run()
     monkeypatch.setattr(threads, "CORES", 2)
     monkeypatch.setattr(phases, "SPLIT_MIN", 2)
+    monkeypatch.setattr(households, "SPLIT_MIN", 2)
     monkeypatch.setattr(kernel, "SPLIT_MIN", 2)
     two_threads = _run()
     assert one_thread[0]["settled"].sum() > 0

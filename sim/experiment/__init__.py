@@ -25,43 +25,78 @@ Modules: :mod:`~sim.experiment.runs` (a run's spec and the worker function),
 results store that survives interruption), :mod:`~sim.experiment.runner` (:func:`run`),
 :mod:`~sim.experiment.indicators`, :mod:`~sim.experiment.compare`, :mod:`~sim.experiment.design`,
 :mod:`~sim.experiment.sweep`. See ``docs/experiments.md``.
+
+The names below are imported on first use: most of these modules need pandas, Mesa or Dask, and
+``python -m sim`` reads :mod:`sim.experiment.cli` for every command, including those that run no
+experiment (``check``, ``validate``, ``describe``).
 """
 
-from sim.experiment.backends import BACKENDS, DaskBackend, ProcessPoolBackend, SerialBackend, make_backend
-from sim.experiment.compare import Comparison, Variant, compare
-from sim.experiment.design import cross, grid, latin_hypercube, parse_param, parse_range, sobol
-from sim.experiment.errors import ExperimentError
-from sim.experiment.indicators import INDICATORS, bands, run_indicators
-from sim.experiment.runner import ExperimentResult, run
-from sim.experiment.runs import AGE_BANDS, RunSpec, execute
-from sim.experiment.store import RunStore
-from sim.experiment.sweep import Sweep, sweep
+from __future__ import annotations
 
-__all__ = [
-    "AGE_BANDS",
-    "BACKENDS",
-    "INDICATORS",
-    "Comparison",
-    "DaskBackend",
-    "ExperimentError",
-    "ExperimentResult",
-    "ProcessPoolBackend",
-    "RunSpec",
-    "RunStore",
-    "SerialBackend",
-    "Sweep",
-    "Variant",
-    "bands",
-    "compare",
-    "cross",
-    "execute",
-    "grid",
-    "latin_hypercube",
-    "make_backend",
-    "parse_param",
-    "parse_range",
-    "run",
-    "run_indicators",
-    "sobol",
-    "sweep",
-]
+import importlib
+import sys
+import types
+from typing import Any
+
+_HOMES = {
+    "BACKENDS": "sim.experiment.backends",
+    "DaskBackend": "sim.experiment.backends",
+    "ProcessPoolBackend": "sim.experiment.backends",
+    "SerialBackend": "sim.experiment.backends",
+    "make_backend": "sim.experiment.backends",
+    "Comparison": "sim.experiment.compare",
+    "Variant": "sim.experiment.compare",
+    "compare": "sim.experiment.compare",
+    "cross": "sim.experiment.design",
+    "grid": "sim.experiment.design",
+    "latin_hypercube": "sim.experiment.design",
+    "parse_param": "sim.experiment.design",
+    "parse_range": "sim.experiment.design",
+    "sobol": "sim.experiment.design",
+    "ExperimentError": "sim.experiment.errors",
+    "INDICATORS": "sim.experiment.indicators",
+    "bands": "sim.experiment.indicators",
+    "run_indicators": "sim.experiment.indicators",
+    "ExperimentResult": "sim.experiment.runner",
+    "run": "sim.experiment.runner",
+    "AGE_BANDS": "sim.experiment.runs",
+    "RunSpec": "sim.experiment.runs",
+    "execute": "sim.experiment.runs",
+    "RunStore": "sim.experiment.store",
+    "Sweep": "sim.experiment.sweep",
+    "sweep": "sim.experiment.sweep",
+}
+"""Public name → the module that defines it."""
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim.experiment' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """The package, keeping ``compare`` and ``sweep`` the functions once their modules are loaded.
+
+    Importing a submodule binds it as an attribute of its package, and two public functions share
+    their module's name: without this, ``from sim.experiment import compare`` would give the
+    module ``sim.experiment.compare`` whenever that module had been loaded first.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and name in _HOMES:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

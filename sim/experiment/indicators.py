@@ -10,7 +10,7 @@ For a run with several cities, each indicator is given per city and for ``city =
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,6 @@ import pandas as pd
 from sim.experiment.runs import AGE_BANDS
 from sim.population import EDUCATION_LEVELS
 from sim.scenario.schema import CHANNELS
-
-if TYPE_CHECKING:
-    from sim.experiment.runner import ExperimentResult
 
 ALL_CITIES = "all"
 UNIT_SEPARATOR = "\x1f"
@@ -58,7 +55,19 @@ INDICATORS: dict[str, tuple[str, str]] = {
 GROUPS = {"channel": CHANNELS, "age_band": AGE_BANDS, "education": tuple(EDUCATION_LEVELS)}
 
 
-def run_indicators(result: ExperimentResult) -> pd.DataFrame:
+class RunTables(Protocol):
+    """The combined tables of many runs, as :class:`sim.experiment.runner.ExperimentResult` holds them.
+
+    Declared here so that indicators need not import the runner, which imports them.
+    """
+
+    runs: pd.DataFrame
+    monthly: pd.DataFrame
+    rounds: pd.DataFrame
+    settlers: pd.DataFrame
+
+
+def run_indicators(result: RunTables) -> pd.DataFrame:
     """The headline indicators of every finished run of ``result``, in a long table.
 
     Returns

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from sim import __version__
 from sim.experiment.backends import Backend, make_backend
+from sim.experiment.indicators import run_indicators
 from sim.experiment.runs import TABLES_COLUMNS, ResolvedRun, RunOutcome, RunSpec, canonical_json, execute, resolve
 from sim.experiment.store import RunStore
 from sim.results import write_tables
@@ -65,8 +66,6 @@ class ExperimentResult:
 
     def indicators(self) -> pd.DataFrame:
         """Headline indicators of every run (see :func:`sim.experiment.indicators.run_indicators`)."""
-        from sim.experiment.indicators import run_indicators
-
         return run_indicators(self)
 
     def write(self, out_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv") -> list[Path]:

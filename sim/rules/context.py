@@ -6,8 +6,8 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.households import household_totals
 from sim.ledger import BitLedger, window_masks_per_row
-from sim.phases import household_totals
 from sim.population import NO_MONTH, Population
 from sim.rules.counting import History, count_ok, filled_count_ok
 from sim.scenario.schema import CountRule

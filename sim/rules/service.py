@@ -75,7 +75,7 @@ def delay_months(days: np.ndarray, day_of_month: np.ndarray) -> np.ndarray:
 def is_far(origin_province: np.ndarray, city_province: int | None, near_distance: int) -> np.ndarray:
     """Whether the origin province is far from the city's: more than ``near_distance`` places apart.
 
-    An assumption: :data:`sim.person.PROVINCES` is in the national statistical order, which groups
+    An assumption: :data:`sim.provinces.PROVINCES` is in the national statistical order, which groups
     neighbouring provinces (north, north-east, east, centre-south, south-west, north-west), so the
     index distance is a rough proxy of travel distance. With no province declared, all are far.
     """

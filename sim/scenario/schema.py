@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from sim.months import month_label, parse_date, parse_month
+from sim.provinces import PROVINCES
 
 Education = Literal[
     "none",
@@ -603,7 +604,7 @@ class ServiceCost(StrictModel):
     ``1 + children_weight × has_children + formal_job_weight × in_formal_job``, ``convenience`` is
     ``1`` less the discounts of the service's appointment, self-service and all-hours windows
     (floored at 0), and ``far`` is ``far_multiplier`` when the origin province is more than
-    ``near_province_distance`` places from the city's province in :data:`sim.person.PROVINCES`
+    ``near_province_distance`` places from the city's province in :data:`sim.provinces.PROVINCES`
     order (or the city declares no province), else 1. The home trip counts only when the transfer
     is not online. All values are assumptions (no seed measures them); only the ordering matters.
     """
@@ -662,8 +663,6 @@ class City(StrictModel):
     @field_validator("province")
     @classmethod
     def _province(cls, province: str | None) -> str | None:
-        from sim.person import PROVINCES  # sim.person imports this module
-
         if province is not None and province not in PROVINCES:
             raise ValueError(f"unknown province {province!r}; expected one of {list(PROVINCES)}")
         return province
