@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim import __version__
+from sim import __version__, provenance
 from sim.experiment.backends import Backend, make_backend
 from sim.experiment.runs import TABLES_COLUMNS, ResolvedRun, RunOutcome, RunSpec, canonical_json, execute, resolve
 from sim.experiment.store import RunStore
@@ -261,6 +261,7 @@ def _manifest(
         versions["distributed"] = distributed.__version__
     return {
         "package_version": __version__,
+        **provenance.stamp(),
         "versions": versions,
         "backend": backend,
         "seeds": sorted({spec.seed for spec in specs}),
