@@ -36,6 +36,9 @@ class Evaluator:
         Passed to :func:`sim.experiment.run`.
     agents, months : int, optional
         Override the targets file's run size.
+    fixed : dict, optional
+        Scenario overrides applied to every run besides the free parameters (a mechanism
+        variant's fixed values, see :mod:`calibration.mechanisms`).
     progress : bool
         Print one line per batch.
     """
@@ -47,6 +50,7 @@ class Evaluator:
     dask: str | None = None
     agents: int | None = None
     months: int | None = None
+    fixed: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     runs_done: int = 0
     runs_stored: int = 0
@@ -66,8 +70,9 @@ class Evaluator:
         return np.array([p.to_unit(params[name]) for name, p in self.targets.parameters.items()])
 
     def overrides(self, params: dict[str, float]) -> dict[str, Any]:
-        """Scenario overrides of a parameter vector (integers where declared)."""
-        return {k: (int(v) if self.targets.parameters[k].integer else float(v)) for k, v in params.items()}
+        """Scenario overrides of a parameter vector (integers where declared), over the fixed overrides."""
+        free = {k: (int(v) if self.targets.parameters[k].integer else float(v)) for k, v in params.items()}
+        return {**self.fixed, **free}
 
     def values(self, points: Sequence[dict[str, float]], seeds: Sequence[int]) -> pd.DataFrame:
         """Indicators of every target for every point × seed.
