@@ -24,7 +24,8 @@ CALIBRATED_DIR = ROOT / "scenarios" / "calibrated"
 """Where ``--save`` publishes calibrated presets."""
 RESULTS_DIR = ROOT / "calibration" / "results"
 """Results of record, one directory per targets id: the reports the dashboard's calibration page shows."""
-FIT_REPORTS = ("scorecard.csv", "scorecard.md", "parameters.csv", "fit.json")
+FIT_REPORTS = ("scorecard.csv", "scorecard.md", "parameters.csv", "values.csv", "fit.json", "score.json")
+"""The reports of a fit; `score.json` is the record of a rescoring, which a new fit replaces."""
 SENSITIVITY_REPORTS = ("sensitivity.csv", "sensitivity.md", "sensitivity.png")
 
 

@@ -50,6 +50,7 @@ def test_save_publishes_preset_and_results_together_stamped(tmp_path, monkeypatc
         "parameters.csv",
         "scorecard.csv",
         "scorecard.md",
+        "values.csv",
     ]
     fit = json.loads((published / "fit.json").read_text(encoding="utf-8"))
     state = provenance.git_state()

@@ -80,3 +80,18 @@ def test_a_bad_variant_file_is_reported_with_its_key(tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", {"id": "bad", "overrides": {"behaviour.no_such_rate": 0.1}})
     good = _variant(tmp_path, "good", SLOW)
     assert main(["compare-mechanisms", str(targets), "--variant", str(bad), "--variant", str(good), "--quiet"]) == 2
+
+
+def test_the_ningbo_variants_load_and_fit_the_scenario():
+    from calibration.mechanisms import check_variant
+
+    from .conftest import NINGBO_TARGETS, ROOT
+
+    targets = load_targets(NINGBO_TARGETS)
+    folder = ROOT / "calibration" / "variants" / "ningbo-2019"
+    variants = {v.id: v for v in (load_variant(p) for p in sorted(folder.glob("*.yaml")))}
+    assert set(variants) == {"slow-awareness", "instant-awareness"}
+    for variant in variants.values():
+        check_variant(variant, targets)
+    assert variants["instant-awareness"].overrides == {"behaviour.awareness.monthly_rate": 1.0}
+    assert set(variants["slow-awareness"].parameters) == set(targets.parameters)
