@@ -274,8 +274,11 @@ def score_preset(
     out = Path(out)
     settings = targets.fit
     path = scenario or targets.scenario_path()
-    if Path(path).suffix in (".yaml", ".yml") and Path(path).is_file():
-        path = str(Path(path).resolve())
+    if Path(path).suffix in (".yaml", ".yml"):
+        path = str(Path(path).resolve())  # a file given on the command line is relative to the working directory
+    from sim.scenario import load_scenario
+
+    load_scenario(path)  # a missing or invalid preset is reported here, with its problems, before any run
     free = len(targets.parameters)
     preset_targets = targets.model_copy(update={"scenario": path, "parameters": {}})
     card_seeds = [settings.scorecard_seed_base + i for i in range(seeds or settings.scorecard_seeds)]
@@ -334,18 +337,19 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("targets")
         p.add_argument("--out", default=default, help="output directory and run store; nothing is written elsewhere")
-        p.add_argument("--agents", type=int, help="agents per run (overrides the targets file)")
+        p.add_argument("--agents", type=positive, help="agents per run (overrides the targets file)")
         p.add_argument("--backend", default="process", choices=["serial", "process", "dask"])
-        p.add_argument("--workers", type=int)
+        p.add_argument("--workers", type=positive)
         p.add_argument("--dask", help="'local' or a scheduler address (tcp://host:8786)")
         p.add_argument("--quiet", action="store_true")
     for name in ("fit", "compare-mechanisms", "sensitivity"):
-        sub.choices[name].add_argument("--seeds", type=int, help="seeds per parameter vector (common random numbers)")
+        seeds_help = "seeds per parameter vector (common random numbers)"
+        sub.choices[name].add_argument("--seeds", type=positive, help=seeds_help)
     for name in ("fit", "compare-mechanisms"):
         p = sub.choices[name]
-        p.add_argument("--budget", type=int, help="parameter vectors: 3/4 differential evolution, 1/4 polish")
-        p.add_argument("--scorecard-seeds", type=int, help="fresh seeds for the scorecard (10 by default)")
-        p.add_argument("--scorecard-agents", type=int, help="agents per scorecard run (default: the fit's)")
+        p.add_argument("--budget", type=positive, help="parameter vectors: 3/4 differential evolution, 1/4 polish")
+        p.add_argument("--scorecard-seeds", type=positive, help="fresh seeds for the scorecard (10 by default)")
+        p.add_argument("--scorecard-agents", type=positive, help="agents per scorecard run (default: the fit's)")
         p.add_argument("--holdout", default="", help="comma-separated targets to hold out of the fit")
     for name in ("fit", "score", "compare-mechanisms"):
         sub.choices[name].add_argument(
@@ -353,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="temporal validation: fit only targets whose months end by YYYY or YYYY-MM; score the later ones",
         )
     fit = sub.choices["fit"]
-    fit.add_argument("--abc", type=int, help="ABC rejection with this many prior draws (0: off)")
+    fit.add_argument("--abc", type=non_negative, help="ABC rejection with this many prior draws (0: off)")
     fit.add_argument("--cite", default="", help="text appended to the calibrated scenario's source")
     for name in ("fit", "sensitivity"):
         p = sub.choices[name]
@@ -370,13 +374,38 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--publish", dest="save", action="store_true", help=argparse.SUPPRESS)  # former name
     score = sub.choices["score"]
     score.add_argument("--scenario", help="the preset (file or id) to score; the targets file's scenario by default")
-    score.add_argument("--seeds", type=int, help="fresh seeds (the targets file's scorecard_seeds by default)")
+    score.add_argument("--seeds", type=positive, help="fresh seeds (the targets file's scorecard_seeds by default)")
     mech = sub.choices["compare-mechanisms"]
     mech.add_argument("--variant", action="append", required=True, help="a variant file (give two or more)")
     sens = sub.choices["sensitivity"]
-    sens.add_argument("--trajectories", type=int, default=10)
+    sens.add_argument("--trajectories", type=two_or_more, default=10)
     sens.add_argument("--free-only", action="store_true", help="screen only the targets file's free parameters")
     return parser
+
+
+def _whole(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number above 0."""
+    return _whole(text, 1)
+
+
+def two_or_more(text: str) -> int:
+    """An argparse type: a whole number of at least 2 (Morris needs two trajectories for a spread)."""
+    return _whole(text, 2)
+
+
+def non_negative(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    return _whole(text, 0)
 
 
 def _command(argv: list[str] | None) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 from calibration.indicators import target_values
 from calibration.targets import Target, TargetsFile
 from sim import experiment
+from sim.errors import CalibrationError
 
 
 @dataclass
@@ -106,7 +107,11 @@ class Evaluator:
             progress=False,
         )
         if len(result.failures):
-            raise RuntimeError(f"{len(result.failures)} run(s) failed: {result.failures['error'].iloc[0]}")
+            raise CalibrationError(
+                f"{len(result.failures)} of {len(specs)} run(s) of {scenario} failed; the first: "
+                f"{result.failures['error'].iloc[0]} (hint: check the scenario and the free parameters' bounds "
+                "with `python -m calibration check TARGETS`)"
+            )
         self.runs_done += len(result.executed)
         self.runs_stored += len(result.stored)
         values = target_values(result, self.targets.targets)

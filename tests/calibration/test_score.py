@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from calibration.cli import main
 
@@ -41,3 +42,15 @@ def test_score_the_calibrated_ningbo_preset_at_a_small_size(tmp_path):
     assert list(card.index[card["seen_by_fit"]]) == ["settled_2019_reform", "growth_on_2018"]
     assert card.loc["share_aged_18_34", "held_out_by"] == "role"
     assert (card["seeds"] == 2).all() and card["se"].notna().all()
+
+
+def test_a_missing_preset_or_no_seeds_is_a_clear_error(tmp_path, capsys):
+    targets = write_yaml(tmp_path / "t.yaml", tiny_targets())
+    out = tmp_path / "out"
+    assert main(["score", str(targets), "--scenario", str(tmp_path / "nope.yaml"), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "nope.yaml: file not found" in err and "Traceback" not in err
+    assert not out.exists()  # nothing written for a command that failed before running
+    with pytest.raises(SystemExit):
+        main(["score", str(targets), "--seeds", "0", "--out", str(out)])
+    assert "expected a whole number of at least 1, got 0" in capsys.readouterr().err
