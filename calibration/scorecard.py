@@ -111,7 +111,7 @@ def verdict_text(row: Any) -> str:
     seeds = row.seeds_to_decide
     if pd.isna(seeds):
         return f"{UNDETERMINED} (no standard error)" if int(row.seeds) < 2 else UNDETERMINED
-    return f"{UNDETERMINED} (≈{int(seeds)} seeds would decide)"
+    return f"{UNDETERMINED} (≈{int(seeds):,} seeds would decide)"
 
 
 def counts_text(card: pd.DataFrame) -> str:
