@@ -51,6 +51,40 @@ from sim.errors import SimError
 
 
 @dataclass
+class FitOutcome:
+    """A fit and its scorecard runs, before anything is written.
+
+    Attributes
+    ----------
+    params : dict
+        The fitted values.
+    loss : float
+        Σ z² of the fitted targets at the optimum (fit seeds).
+    history : DataFrame
+        Every vector tried.
+    intervals : DataFrame
+        Laplace (and ABC) intervals.
+    warnings : list of str
+        Identification warnings.
+    singular : ndarray
+        Singular values of the Jacobian at the optimum.
+    values : DataFrame
+        The fitted vector's indicators on the scorecard's seeds (``point, seed, target, value``).
+    abc_draws : DataFrame or None
+        The ABC draws, flagged ``accepted``.
+    """
+
+    params: dict[str, float]
+    loss: float
+    history: pd.DataFrame
+    intervals: pd.DataFrame
+    warnings: list[str]
+    singular: Any
+    values: pd.DataFrame
+    abc_draws: pd.DataFrame | None = None
+
+
+@dataclass
 class Calibration:
     """Everything a fit produced."""
 
@@ -75,15 +109,11 @@ def fit_and_score(
     card_agents: int | None,
     abc: int = 0,
     rng: int = 0,
-) -> tuple[dict[str, float], float, pd.DataFrame, pd.DataFrame, list[str], Any, pd.DataFrame, pd.DataFrame | None]:
+) -> FitOutcome:
     """Fit on the fit targets, estimate intervals, then run the fitted vector on fresh seeds.
 
     Only :meth:`TargetsFile.fit_targets` enter the optimiser, the intervals and ABC; the held-out
     targets are computed from the same runs but only scored.
-
-    Returns
-    -------
-    params, loss, history, intervals, warnings, singular values, per-seed scorecard values, ABC draws
     """
     params, best_loss, history = differential_evolution_fit(
         evaluator, seeds=fit_seeds, budget=(3 * budget) // 4, rng=rng
@@ -102,7 +132,7 @@ def fit_and_score(
     evaluator.agents = card_agents  # the fit is done: from here on runs are the scorecard's
     values = evaluator.values([params], card_seeds)
     evaluator.agents = fit_agents
-    return params, best_loss, history, intervals, warnings, singular, values, draws
+    return FitOutcome(params, best_loss, history, intervals, warnings, singular, values, draws)
 
 
 def calibrate(
@@ -142,7 +172,7 @@ def calibrate(
     )
     card_agents = scorecard_agents or settings.scorecard_agents or agents
     draws = settings.abc_draws if abc is None else abc
-    params, best_loss, history, intervals, warnings, singular, values, abc_draws = fit_and_score(
+    outcome = fit_and_score(
         targets,
         evaluator,
         fit_seeds=fit_seeds,
@@ -152,6 +182,8 @@ def calibrate(
         abc=draws,
         rng=rng,
     )
+    params, best_loss, history, intervals = outcome.params, outcome.loss, outcome.history, outcome.intervals
+    warnings, values = outcome.warnings, outcome.values
     card = scorecard(values, targets)
     stamp = fit_stamp(targets, fit_seeds, card_seeds)
     size = f"{agents or targets.run.agents or 'scenario default'} agents, {targets.run.months or 'all'} months"
@@ -174,8 +206,8 @@ def calibrate(
         "parameters": atomic_write_text(out / "parameters.csv", intervals.to_csv(index=False)),
         "values": atomic_write_text(out / "values.csv", values.drop(columns="point").to_csv(index=False)),
     }
-    if abc_draws is not None:
-        files["abc"] = atomic_write_text(out / "abc.csv", abc_draws.to_csv(index=False))
+    if outcome.abc_draws is not None:
+        files["abc"] = atomic_write_text(out / "abc.csv", outcome.abc_draws.to_csv(index=False))
     csv, md = write_scorecard(out, card, markdown)
     files |= {"scorecard_csv": csv, "scorecard_md": md}
     stem = Path(targets.scenario_path()).stem
@@ -212,7 +244,7 @@ def calibrate(
         "holdout_targets": {k: targets.held_out_by(k) for k in targets.holdout_targets()},
         "params": params,
         "loss": best_loss,
-        "jacobian_singular_values": [float(s) for s in singular],
+        "jacobian_singular_values": [float(s) for s in outcome.singular],
         "warnings": warnings,
         "runs_computed": evaluator.runs_done,
         "runs_from_store": evaluator.runs_stored,

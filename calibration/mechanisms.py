@@ -217,7 +217,7 @@ def compare(
             progress=progress,
         )
         evaluator.say(f"variant {variant.id}: {len(fitted.parameters)} free parameters")
-        params, best, _, intervals, warnings, _, values, _ = fit_and_score(
+        outcome = fit_and_score(
             fitted,
             evaluator,
             fit_seeds=fit_seeds,
@@ -226,7 +226,8 @@ def compare(
             card_agents=card_agents,
             rng=rng,
         )
-        card = scorecard(values, fitted)
+        params, best, intervals, warnings = outcome.params, outcome.loss, outcome.intervals, outcome.warnings
+        card = scorecard(outcome.values, fitted)
         k, n = len(params), len(fitted.fit_targets())
         aic, bic = information_criteria(best, k, n)
         markdown = render_markdown(
