@@ -338,7 +338,9 @@ def se_text(row: Any, lang: str) -> str:
     if pd.isna(row.se):
         return "–"
     if row.unit == "share":
-        return t("app.format.points_pp", lang, value=f"±{row.se * 100:.1f}")
+        points = row.se * 100
+        # Two decimals below a tenth of a point: a tight share should not read as exactly ±0.0.
+        return t("app.format.points_pp", lang, value=f"±{points:.1f}" if points >= 0.1 else f"±{points:.2f}")
     return f"±{number(row.se, lang)}"
 
 
@@ -436,20 +438,25 @@ def parameters_table(parameters: pd.DataFrame, targets: TargetsFile, lang: str) 
     return pd.DataFrame(rows).rename(columns=column_names(lang))
 
 
-def _highlight(marks: tuple[str, ...]) -> Callable[[Any], str]:
-    # Colour a pass/fail (or identified) cell: failures must catch the eye in a briefing.
+def _highlight(marks: tuple[str, ...], warn: tuple[str, ...] = ()) -> Callable[[Any], str]:
+    # Colour a verdict (or identified) cell: failures must catch the eye in a briefing, undecided ones too.
     def colour(value: Any) -> str:
-        bad = str(value).startswith(marks)
-        return f"color: {FAIL_COLOUR}; font-weight: 600" if bad else f"color: {PASS_COLOUR}"
+        if str(value).startswith(marks):
+            return f"color: {FAIL_COLOUR}; font-weight: 600"
+        if warn and str(value).startswith(warn):
+            return f"color: {UNDETERMINED_COLOUR}; font-weight: 600"
+        return f"color: {PASS_COLOUR}"
 
     return colour
 
 
-def show_table(table: pd.DataFrame, marked: str | None = None, bad: tuple[str, ...] = ()) -> None:
-    """A table with wrapped text; column ``marked`` coloured (values starting with one of ``bad`` in red)."""
+def show_table(
+    table: pd.DataFrame, marked: str | None = None, bad: tuple[str, ...] = (), warn: tuple[str, ...] = ()
+) -> None:
+    """A table with wrapped text; column ``marked`` coloured (values starting with ``bad`` red, ``warn`` amber)."""
     data: Any = table
     if marked is not None and marked in table.columns:
-        data = table.style.map(_highlight(bad), subset=[marked])
+        data = table.style.map(_highlight(bad, warn), subset=[marked])
     # A static table: these are short, and a briefing reader must see the sources whole (a data grid would
     # cut long text and scroll sideways).
     st.table(data, hide_index=True)
@@ -679,17 +686,17 @@ def scorecard_section(results: Results, directory: Path, path: Path, targets: Ta
         st.warning(t("app.calibration.legacy_scorecard", lang))
         st.code(score_command(path, targets), language="bash", wrap_lines=True)
     verdict_column = t("app.calibration.column_verdict", lang)
-    bad = (t("app.calibration.fail", lang), t("app.calibration.undetermined", lang))
+    bad, warn = (t("app.calibration.fail", lang),), (t("app.calibration.undetermined", lang),)
     seen = card[card["seen_by_fit"]]
     free = len((results.fit or {}).get("params") or targets.parameters)
     st.markdown(f"##### {t('app.calibration.fitted_section', lang)}")
     st.caption(construction_text(free, len(seen), lang))
-    show_table(scorecard_table(seen, lang), verdict_column, bad)
+    show_table(scorecard_table(seen, lang), verdict_column, bad, warn)
     held = card[~card["seen_by_fit"]]
     st.markdown(f"##### {t('app.calibration.holdout_section', lang)}")
     if len(held):
         st.caption(t("app.calibration.holdout_note", lang))
-        show_table(scorecard_table(held, lang, held_out=True), verdict_column, bad)
+        show_table(scorecard_table(held, lang, held_out=True), verdict_column, bad, warn)
     else:
         st.caption(t("app.calibration.no_holdout", lang))
     csv = (directory / "scorecard.csv").read_text(encoding="utf-8")
