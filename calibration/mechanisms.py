@@ -216,7 +216,8 @@ def compare(
             fixed=dict(variant.overrides),
             progress=progress,
         )
-        evaluator.say(f"variant {variant.id}: {len(fitted.parameters)} free parameters")
+        count = len(fitted.parameters)
+        evaluator.say(f"variant {variant.id}: {count} free parameter{'s' if count != 1 else ''}")
         outcome = fit_and_score(
             fitted,
             evaluator,
