@@ -20,6 +20,7 @@ import pandas as pd
 from calibration.indicators import target_values
 from calibration.targets import Target, TargetsFile
 from sim import experiment
+from sim.errors import CalibrationError
 
 
 @dataclass
@@ -36,6 +37,9 @@ class Evaluator:
         Passed to :func:`sim.experiment.run`.
     agents, months : int, optional
         Override the targets file's run size.
+    fixed : dict, optional
+        Scenario overrides applied to every run besides the free parameters (a mechanism
+        variant's fixed values, see :mod:`calibration.mechanisms`).
     progress : bool
         Print one line per batch.
     """
@@ -47,6 +51,7 @@ class Evaluator:
     dask: str | None = None
     agents: int | None = None
     months: int | None = None
+    fixed: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     runs_done: int = 0
     runs_stored: int = 0
@@ -66,8 +71,9 @@ class Evaluator:
         return np.array([p.to_unit(params[name]) for name, p in self.targets.parameters.items()])
 
     def overrides(self, params: dict[str, float]) -> dict[str, Any]:
-        """Scenario overrides of a parameter vector (integers where declared)."""
-        return {k: (int(v) if self.targets.parameters[k].integer else float(v)) for k, v in params.items()}
+        """Scenario overrides of a parameter vector (integers where declared), over the fixed overrides."""
+        free = {k: (int(v) if self.targets.parameters[k].integer else float(v)) for k, v in params.items()}
+        return {**self.fixed, **free}
 
     def values(self, points: Sequence[dict[str, float]], seeds: Sequence[int]) -> pd.DataFrame:
         """Indicators of every target for every point × seed.
@@ -101,7 +107,11 @@ class Evaluator:
             progress=False,
         )
         if len(result.failures):
-            raise RuntimeError(f"{len(result.failures)} run(s) failed: {result.failures['error'].iloc[0]}")
+            raise CalibrationError(
+                f"{len(result.failures)} of {len(specs)} run(s) of {scenario} failed; the first: "
+                f"{result.failures['error'].iloc[0]} (hint: check the scenario and the free parameters' bounds "
+                "with `python -m calibration check TARGETS`)"
+            )
         self.runs_done += len(result.executed)
         self.runs_stored += len(result.stored)
         values = target_values(result, self.targets.targets)

@@ -16,6 +16,7 @@ interval covers more than half of its bounds, or that is almost collinear with a
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import yaml
 from scipy.optimize import differential_evolution
 
 from calibration.evaluate import Evaluator, loss, means, z_scores
+from sim.atomic import atomic_write_text
 
 Z90 = 1.6448536269514722
 UNIDENTIFIED_SHARE = 0.5
@@ -227,7 +229,7 @@ def nested(overrides: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def save_scenario(
+def scenario_text(
     path: str | Path,
     *,
     base: str,
@@ -238,33 +240,43 @@ def save_scenario(
     targets_path: str,
     scorecard_path: str,
     summary: str,
-) -> Path:
-    """Write the calibrated parameters as a scenario that ``extends`` the fitted one.
+    stamp: dict[str, Any] | None = None,
+) -> str:
+    """The calibrated parameters as a scenario that ``extends`` the fitted one (the text of the file).
 
     Parameters
     ----------
     path : path
-        The new scenario file (e.g. ``scenarios/calibrated/ningbo-2019-reform-calibrated.yaml``).
+        Where the scenario will be written; ``extends`` is written relative to it.
     base : str
-        The fitted scenario file; ``extends`` is written relative to ``path``.
+        The fitted scenario file (or preset id).
     base_id, base_title : str, (zh, en)
         The fitted scenario's id and title, from which the new ones are made.
+    overrides : dict
+        The fitted values (dotted keys).
+    intervals : DataFrame
+        The fitted parameters' intervals, written under ``assumptions``.
+    targets_path, scorecard_path : str
+        Cited in ``source``.
+    summary : str
+        The scorecard's lines, written in the header comment.
+    stamp : dict, optional
+        Provenance (commit, dirty flag, targets file hash, seeds), written in the header and ``source``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     base_path = Path(base)
     if base_path.suffix in (".yaml", ".yml"):
-        import os
-
-        extends = os.path.relpath(base_path.with_suffix(""), path.parent.resolve())
+        extends = os.path.relpath(base_path.resolve().with_suffix(""), path.parent.resolve())
     else:
         extends = base
     zh, en = base_title or (base_id, base_id)
+    provenance = stamp_text(stamp) if stamp else ""
     body = {
         "id": f"{base_id}-calibrated",
         "title": {"zh": f"{zh}（校准）", "en": f"{en}, calibrated"},
         "extends": extends,
-        "source": f"calibration fit of {targets_path}; scorecard: {scorecard_path}",
+        "source": f"calibration fit of {targets_path}; scorecard: {scorecard_path}"
+        + (f"; {provenance}" if provenance else ""),
         **nested(overrides),
         "assumptions": [
             {
@@ -275,9 +287,33 @@ def save_scenario(
             for row in intervals.itertuples()
         ],
     }
-    header = "# Calibrated by `python -m calibration fit` — do not edit by hand; refit instead.\n" + "".join(
-        f"# {line}\n" for line in summary.splitlines()
+    lines = ["Calibrated by `python -m calibration fit` — do not edit by hand; refit instead."]
+    if provenance:
+        lines.append(provenance)
+    header = "".join(f"# {line}\n" for line in [*lines, *summary.splitlines()])
+    return header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=110)
+
+
+def stamp_text(stamp: dict[str, Any]) -> str:
+    """Provenance in one line: commit, dirty flag, targets file hash and seeds."""
+    dirty = stamp.get("dirty")
+    tree = "unknown tree state" if not isinstance(dirty, bool) else ("dirty tree" if dirty else "clean tree")
+    return (
+        f"commit {stamp.get('commit', 'unknown')} ({tree}), targets sha256 {stamp.get('targets_sha256', 'unknown')}, "
+        f"fit seeds {seeds_text(stamp.get('fit_seeds'))}, scorecard seeds {seeds_text(stamp.get('scorecard_seeds'))}"
     )
-    text = yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=110)
-    path.write_text(header + text, encoding="utf-8")
-    return path
+
+
+def seeds_text(seeds: Any) -> str:
+    """``1000–1009`` for consecutive seeds, else the list (``none`` when empty)."""
+    seeds = list(seeds or [])
+    if not seeds:
+        return "none"
+    if seeds == list(range(seeds[0], seeds[0] + len(seeds))) and len(seeds) > 1:
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(str(s) for s in seeds)
+
+
+def save_scenario(path: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`scenario_text` to ``path`` atomically; return ``path``."""
+    return atomic_write_text(path, scenario_text(path, **kwargs))

@@ -1,4 +1,8 @@
-"""Global sensitivity of the target indicators to the free parameters: Morris elementary effects.
+"""Global sensitivity of the target indicators to every parameter: Morris elementary effects.
+
+The screened parameters are the targets file's free parameters and every assumed behavioural
+parameter of its scenario (:mod:`calibration.assumed`, each over a range around its assumed value),
+so that an assumption that moves a figure more than the fitted parameters do is seen.
 
 Why Morris (with SALib): a fit has a handful of free parameters and each run costs about half a
 second, so the question is *which parameters matter for which indicator, and do they interact* —
@@ -13,6 +17,8 @@ Runs use common random numbers, so an elementary effect is the parameter's, not 
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +27,8 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
 from calibration.evaluate import Evaluator, means
+from calibration.targets import TargetsFile
+from sim.atomic import atomic_write_text
 
 
 def morris(
@@ -87,12 +95,58 @@ def plot(indices: pd.DataFrame, title: str = "Morris μ* / tolerance"):
     return fig
 
 
-def write(out: str | Path, indices: pd.DataFrame, title: str) -> tuple[Path, Path]:
-    """Write ``sensitivity.csv`` and ``sensitivity.png`` into ``out``."""
+def most_moved(indices: pd.DataFrame, targets: TargetsFile) -> pd.DataFrame:
+    """For each parameter, the figure it moves most (in tolerances across its range) and by how much.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``parameter, kind, low, high, moves_most, mu_star_scaled``, sorted by
+        ``mu_star_scaled`` (largest first).
+    """
+    best = indices.loc[indices.groupby("parameter", sort=False)["mu_star_scaled"].idxmax()]
+    rows = []
+    for row in best.itertuples():
+        spec = targets.parameters[row.parameter]
+        rows.append(
+            {
+                "parameter": row.parameter,
+                "kind": getattr(row, "kind", "free"),
+                "low": spec.low,
+                "high": spec.high,
+                "moves_most": row.target,
+                "mu_star_scaled": row.mu_star_scaled,
+            }
+        )
+    return pd.DataFrame(rows).sort_values("mu_star_scaled", ascending=False, ignore_index=True)
+
+
+def write(out: str | Path, indices: pd.DataFrame, title: str, targets: TargetsFile) -> tuple[Path, Path, Path]:
+    """Write ``sensitivity.csv``, ``sensitivity.md`` (the figure each parameter moves most) and ``sensitivity.png``."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    csv, png = out / "sensitivity.csv", out / "sensitivity.png"
-    indices.to_csv(csv, index=False)
+    csv = atomic_write_text(out / "sensitivity.csv", indices.to_csv(index=False))
+    table = most_moved(indices, targets)
+    lines = [
+        f"# {title}",
+        "",
+        "μ* ÷ tolerance: by how many tolerances a move across the parameter's whole range shifts the figure. "
+        "Free parameters are screened over their prior bounds; assumed ones over the range of "
+        "`calibration/assumed.py` (a factor of two around the assumed value).",
+        "",
+        "| parameter | kind | range | moves most | μ* ÷ tolerance |",
+        "|---|---|---|---|---:|",
+        *(
+            f"| {r.parameter} | {r.kind} | {r.low:.4g}–{r.high:.4g} | {r.moves_most} | {r.mu_star_scaled:.3g} |"
+            for r in table.itertuples()
+        ),
+    ]
+    md = atomic_write_text(out / "sensitivity.md", "\n".join(lines) + "\n")
     fig = plot(indices, title)
-    fig.savefig(png, dpi=110)
-    return csv, png
+    png = out / "sensitivity.png"
+    temp = png.with_name(f".{png.name}.tmp-{uuid.uuid4().hex[:8]}")  # a rename: the chart appears whole
+    try:
+        fig.savefig(temp, dpi=110, format="png")
+        os.replace(temp, png)
+    finally:
+        temp.unlink(missing_ok=True)
+    return csv, md, png

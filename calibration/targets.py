@@ -10,6 +10,7 @@ Layout (see ``calibration/targets/ningbo-2019.yaml`` and ``docs/calibration.md``
     scenario: ../../scenarios/ningbo/ningbo-2019-reform.yaml   # relative to this file, or a preset id
     run: {agents: 20000, months: 24}
     fit: {seeds: 3, budget: 160, scorecard_seeds: 10}
+    split: {fit_until: 2019-06}     # optional: targets needing later months are held out (by date)
 
 Parameters
 ----------
@@ -211,6 +212,31 @@ class FitSettings(_Strict):
     abc_accept: float = Field(0.1, gt=0, le=1)
 
 
+class Split(_Strict):
+    """The fitting period: targets that need a model month after ``fit_until`` are held out of the fit.
+
+    This is temporal validation: fit on the figures up to a date, score on the figures after it.
+    A target held out by its ``use: holdout`` stays held out whatever the date.
+    """
+
+    fit_until: str = Field(description="The last model month (YYYY-MM) a fitted target may use.")
+
+    @field_validator("fit_until", mode="before")
+    @classmethod
+    def _month(cls, value: Any) -> str:
+        if isinstance(value, dt.date):
+            return f"{value.year:04d}-{value.month:02d}"
+        text = str(value)
+        if re.fullmatch(r"\d{4}", text):
+            return f"{text}-12"  # a year: fit on every month up to its December
+        if not MONTH_RE.match(text):
+            raise ValueError(f"fit_until {value!r} is neither YYYY nor YYYY-MM (quote it in YAML: '2019-06')")
+        return text
+
+
+HELD_OUT_BY_ROLE, HELD_OUT_BY_DATE = "role", "date"
+
+
 class TargetsFile(_Strict):
     """A validated targets file."""
 
@@ -220,6 +246,7 @@ class TargetsFile(_Strict):
     scenario: str
     run: RunSize = RunSize()
     fit: FitSettings = FitSettings()
+    split: Split | None = None
     parameters: dict[str, Parameter]
     targets: dict[str, Target]
     source: str | list[str] = ""
@@ -238,9 +265,57 @@ class TargetsFile(_Strict):
             return str((self.path.parent / self.scenario).resolve())
         return self.scenario
 
+    def held_out_by(self, name: str) -> str | None:
+        """Why target ``name`` is kept out of the fit, or None when the fit sees it.
+
+        ``"role"``: its ``use`` is ``holdout``; ``"date"``: it needs months after ``split.fit_until``.
+        """
+        target = self.targets[name]
+        if target.use == "holdout":
+            return HELD_OUT_BY_ROLE
+        if self.split is not None and last_month(target) > self.split.fit_until:
+            return HELD_OUT_BY_DATE
+        return None
+
+    def role(self, name: str) -> Literal["fit", "holdout"]:
+        """``"fit"`` when the fit sees target ``name``, else ``"holdout"``."""
+        return "fit" if self.held_out_by(name) is None else "holdout"
+
     def fit_targets(self) -> dict[str, Target]:
-        """Targets used in the fit."""
-        return {k: t for k, t in self.targets.items() if t.use == "fit"}
+        """Targets used in the fit: neither held out by role nor after the fitting period."""
+        return {k: t for k, t in self.targets.items() if self.held_out_by(k) is None}
+
+    def holdout_targets(self) -> dict[str, Target]:
+        """Targets the fit never sees: they are only scored."""
+        return {k: t for k, t in self.targets.items() if self.held_out_by(k) is not None}
+
+    def with_fit_until(self, month: str) -> TargetsFile:
+        """A copy whose fitting period ends with ``month`` (``YYYY`` or ``YYYY-MM``).
+
+        Raises
+        ------
+        TargetsError
+            If ``month`` is not a month, or no target would be left to fit.
+        """
+        try:
+            split = Split(fit_until=month)
+        except ValidationError as err:
+            message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise TargetsError([Problem(str(self.path or self.id), "split.fit_until", message)]) from None
+        copy = self.model_copy(update={"split": split})
+        if not copy.fit_targets():
+            dates = ", ".join(f"{k}: {last_month(t)}" for k, t in self.targets.items() if t.use == "fit")
+            raise TargetsError(
+                [
+                    Problem(
+                        str(self.path or self.id),
+                        "split.fit_until",
+                        f"no fit target ends by {split.fit_until}: nothing would be fitted.",
+                        hint=f"the fit targets end in {dates or 'none (all are held out by role)'}",
+                    )
+                ]
+            )
+        return copy
 
     def with_holdout(self, names: list[str]) -> TargetsFile:
         """A copy where ``names`` are held out of the fit (and the others used)."""
@@ -249,6 +324,14 @@ class TargetsFile(_Strict):
             raise TargetsError([Problem(str(self.path or self.id), "targets", f"unknown target(s) {unknown}")])
         targets = {k: t.model_copy(update={"use": "holdout" if k in names else "fit"}) for k, t in self.targets.items()}
         return self.model_copy(update={"targets": targets})
+
+
+def last_month(target: Target) -> str:
+    """The last model month (``YYYY-MM``) that ``target`` depends on (its period or baseline)."""
+    months = list(target.period.months)
+    if target.baseline is not None:
+        months += list(target.baseline.months)
+    return max(months)
 
 
 def load_targets(path: str | Path, *, check_scenario: bool = True) -> TargetsFile:
@@ -278,6 +361,8 @@ def load_targets(path: str | Path, *, check_scenario: bool = True) -> TargetsFil
     except ValidationError as err:
         raise TargetsError([_problem(e, origins, str(path)) for e in err.errors()]) from None
     targets = targets.model_copy(update={"path": path.resolve()})
+    if targets.split is not None:
+        targets.with_fit_until(targets.split.fit_until)  # raises when the split leaves nothing to fit
     if check_scenario:
         _check_scenario(targets, origins, str(path))
     return targets

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim import __version__, phases
+from sim import __version__, phases, provenance
 from sim._loops import release_free_memory
 from sim.behaviour import application_probability, service_cost, transition_table
 from sim.months import month_label
@@ -807,6 +807,7 @@ class SettlementModel(mesa.Model):
             "scenario": resolved,
             "seed": self.seed,
             "package_version": __version__,
+            **provenance.stamp(),
             "mesa_version": mesa.__version__,
             "numpy_version": np.__version__,
             "start": month_label(self.scenario.start),

@@ -1,7 +1,7 @@
 """The calibration page: a targets file's published figures and, when published, the fit's results of record.
 
 The targets (``calibration/targets/*.yaml``) are always shown. The results of record are the reports that
-``python -m calibration fit|sensitivity … --publish`` copies to ``calibration/results/<targets id>/``
+``python -m calibration fit|sensitivity … --save`` publishes to ``calibration/results/<targets id>/``
 (``scorecard.csv``, ``scorecard.md``, ``parameters.csv``, ``fit.json``, ``sensitivity.csv``,
 ``sensitivity.png``); any of them may be missing and the page shows what there is. The results root is
 :data:`RESULTS`, or the directory named by the environment variable ``HUKOU_CALIBRATION_RESULTS``
@@ -40,6 +40,8 @@ RESULTS = ROOT / "calibration" / "results"
 RESULTS_ENV = "HUKOU_CALIBRATION_RESULTS"
 BOM = b"\xef\xbb\xbf"
 PASS_COLOUR, FAIL_COLOUR, PUBLISHED_COLOUR = "#00798c", "#d1495b", "#2e4057"
+UNDETERMINED_COLOUR = "#c77d0a"
+PASS, FAIL, UNDETERMINED = "PASS", "FAIL", "UNDETERMINED"
 
 
 # ---------------------------------------------------------------------------------- files
@@ -291,42 +293,120 @@ def error_text(row: Any, lang: str) -> str:
     return f"{number(row.error, lang, signed=True)} ({row.relative_error:+.1%})"
 
 
-def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The scorecard for reading: values in the target's unit, pass/fail marks, headers in ``lang``."""
-    passed = flag(card["passed"])
+def normalise(card: pd.DataFrame) -> pd.DataFrame:
+    """A scorecard with the columns of the verdict rule, whatever its age.
+
+    Scorecards written before standard errors have no ``se``, ``verdict`` or ``seen_by_fit``: their
+    verdict is their pass/fail mark, their standard error unknown (NaN), and a held-out target is
+    held out by its role.
+    """
+    card = card.copy()
+    if "verdict" not in card:
+        card["verdict"] = [PASS if ok else FAIL for ok in flag(card["passed"])]
+    for column in ("se", "seeds_to_decide"):
+        if column not in card:
+            card[column] = np.nan
+    if "seen_by_fit" not in card:
+        card["seen_by_fit"] = card["role"] == "fit"
+    else:
+        card["seen_by_fit"] = flag(card["seen_by_fit"])
+    if "held_out_by" not in card:
+        card["held_out_by"] = np.where(card["seen_by_fit"], "", "role")
+    card["held_out_by"] = card["held_out_by"].fillna("")
+    return card
+
+
+def has_standard_errors(card: pd.DataFrame) -> bool:
+    """Whether the scorecard was written with standard errors and the verdict rule."""
+    return "verdict" in card and "se" in card
+
+
+def verdict_text(row: Any, lang: str) -> str:
+    """``✓ pass``, ``✗ FAIL``, or ``◐ undetermined: ≈47 seeds would decide``."""
+    if row.verdict == PASS:
+        return t("app.calibration.pass", lang)
+    if row.verdict == FAIL:
+        return t("app.calibration.fail", lang)
+    seeds = row.seeds_to_decide
+    if pd.isna(seeds):
+        return t("app.calibration.undetermined", lang)
+    return t("app.calibration.undetermined_seeds", lang, seeds=int(seeds))
+
+
+def se_text(row: Any, lang: str) -> str:
+    """The standard error of the model mean: ``±82`` persons or ``±1.3 pp``; ``–`` when not recorded."""
+    if pd.isna(row.se):
+        return "–"
+    if row.unit == "share":
+        points = row.se * 100
+        # Two decimals below a tenth of a point: a tight share should not read as exactly ±0.0.
+        return t("app.format.points_pp", lang, value=f"±{points:.1f}" if points >= 0.1 else f"±{points:.2f}")
+    return f"±{number(row.se, lang)}"
+
+
+def scorecard_table(card: pd.DataFrame, lang: str, held_out: bool = False) -> pd.DataFrame:
+    r"""The scorecard for reading: values in the target's unit, standard errors, verdicts, headers in ``lang``.
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`normalise`\ d rows of ``scorecard.csv``.
+    lang : str
+        Language of headers and marks.
+    held_out : bool
+        Add the column that says why each target was held out (its role, or its date).
+    """
     rows = []
-    for row, ok in zip(card.itertuples(), passed, strict=True):
-        error = error_text(row, lang)
-        rows.append(
-            {
-                "target": row.target,
-                "indicator": indicator_text(row.indicator, lang),
-                "role": role_text(row.role, lang),
-                "figure": value_text(row.observed, row.unit, lang),
-                "model": value_text(row.fitted, row.unit, lang),
-                "band": f"{value_text(row.low, row.unit, lang)} – {value_text(row.high, row.unit, lang)}",
-                "tolerance": _card_tolerance(row, lang),
-                "error": error,
-                "passed": t("app.calibration.pass", lang) if ok else t("app.calibration.fail", lang),
-            }
-        )
-    return pd.DataFrame(rows).rename(columns=column_names(lang))
+    for row in card.itertuples():
+        entry = {
+            "target": row.target,
+            "indicator": indicator_text(row.indicator, lang),
+            "figure": value_text(row.observed, row.unit, lang),
+            "model": value_text(row.fitted, row.unit, lang),
+            "se": se_text(row, lang),
+            "band": f"{value_text(row.low, row.unit, lang)} – {value_text(row.high, row.unit, lang)}",
+            "tolerance": _card_tolerance(row, lang),
+            "error": error_text(row, lang),
+            "verdict": verdict_text(row, lang),
+        }
+        if held_out:
+            by_date = row.held_out_by == "date"
+            entry["held_out_by"] = t(
+                "app.calibration.held_out_date" if by_date else "app.calibration.held_out_role", lang
+            )
+        rows.append(entry)
+    names = column_names(lang) | {
+        "se": t("app.calibration.column_se", lang),
+        "verdict": t("app.calibration.column_verdict", lang),
+        "held_out_by": t("app.calibration.column_held_out_by", lang),
+    }
+    return pd.DataFrame(rows).rename(columns=names)
 
 
-def passed_summary(card: pd.DataFrame, lang: str) -> str:
-    """``Passed n of m targets: fit targets …, held-out targets …``."""
-    passed = flag(card["passed"])
-    fit = card["role"] == "fit"
+def verdicts_summary(card: pd.DataFrame, lang: str) -> str:
+    """Verdict counts among the fitted targets and among the held-out ones."""
+    seen = card["seen_by_fit"].astype(bool)
+
+    def count(mask: pd.Series, verdict: str) -> int:
+        return int((card.loc[mask, "verdict"] == verdict).sum())
+
     return t(
-        "app.calibration.passed",
+        "app.calibration.verdicts",
         lang,
-        passed=int(passed.sum()),
-        total=len(card),
-        fit_passed=int(passed[fit].sum()),
-        fit_total=int(fit.sum()),
-        holdout_passed=int(passed[~fit].sum()),
-        holdout_total=int((~fit).sum()),
+        fit_pass=count(seen, PASS),
+        fit_fail=count(seen, FAIL),
+        fit_undetermined=count(seen, UNDETERMINED),
+        holdout_pass=count(~seen, PASS),
+        holdout_fail=count(~seen, FAIL),
+        holdout_undetermined=count(~seen, UNDETERMINED),
     )
+
+
+def construction_text(free: int, fitted: int, lang: str) -> str:
+    """Whether the fitted figures can test the model: not when free parameters ≥ fitted figures."""
+    if free >= fitted:
+        return t("app.calibration.by_construction", lang, free=free, fitted=fitted)
+    return t("app.calibration.partly_tested", lang, free=free, fitted=fitted, spare=fitted - free)
 
 
 def identified_text(identified: bool, note: Any, lang: str) -> str:
@@ -358,20 +438,25 @@ def parameters_table(parameters: pd.DataFrame, targets: TargetsFile, lang: str) 
     return pd.DataFrame(rows).rename(columns=column_names(lang))
 
 
-def _highlight(marks: tuple[str, ...]) -> Callable[[Any], str]:
-    # Colour a pass/fail (or identified) cell: failures must catch the eye in a briefing.
+def _highlight(marks: tuple[str, ...], warn: tuple[str, ...] = ()) -> Callable[[Any], str]:
+    # Colour a verdict (or identified) cell: failures must catch the eye in a briefing, undecided ones too.
     def colour(value: Any) -> str:
-        bad = str(value).startswith(marks)
-        return f"color: {FAIL_COLOUR}; font-weight: 600" if bad else f"color: {PASS_COLOUR}"
+        if str(value).startswith(marks):
+            return f"color: {FAIL_COLOUR}; font-weight: 600"
+        if warn and str(value).startswith(warn):
+            return f"color: {UNDETERMINED_COLOUR}; font-weight: 600"
+        return f"color: {PASS_COLOUR}"
 
     return colour
 
 
-def show_table(table: pd.DataFrame, marked: str | None = None, bad: tuple[str, ...] = ()) -> None:
-    """A table with wrapped text; column ``marked`` coloured (values starting with one of ``bad`` in red)."""
+def show_table(
+    table: pd.DataFrame, marked: str | None = None, bad: tuple[str, ...] = (), warn: tuple[str, ...] = ()
+) -> None:
+    """A table with wrapped text; column ``marked`` coloured (values starting with ``bad`` red, ``warn`` amber)."""
     data: Any = table
     if marked is not None and marked in table.columns:
-        data = table.style.map(_highlight(bad), subset=[marked])
+        data = table.style.map(_highlight(bad, warn), subset=[marked])
     # A static table: these are short, and a briefing reader must see the sources whole (a data grid would
     # cut long text and scroll sideways).
     st.table(data, hide_index=True)
@@ -386,15 +471,19 @@ def _axis_format(unit: str, lang: str) -> FuncFormatter:
     return FuncFormatter(lambda value, _: tick(value, lang))
 
 
-def _scorecard_panel(ax: Any, row: Any, width: float, ok: bool, lang: str) -> None:
-    """One target: its tolerance band around the published figure, the model mean and its band."""
-    colour = PASS_COLOUR if ok else FAIL_COLOUR
+def _scorecard_panel(ax: Any, row: Any, width: float, lang: str) -> None:
+    """One target: its tolerance band around the published figure, the model mean, ±2 standard errors, its band."""
+    ok = row.verdict == PASS
+    colour = {PASS: PASS_COLOUR, FAIL: FAIL_COLOUR}.get(row.verdict, UNDETERMINED_COLOUR)
     observed, fitted = float(row.observed), float(row.fitted)
     ax.axvspan(observed - width, observed + width, color=PASS_COLOUR, alpha=plots.BAND_ALPHA, lw=0, label="tol")
     ax.axvline(observed, color=PUBLISHED_COLOUR, lw=2, label="pub")
     if math.isfinite(fitted):
         spread = [[max(fitted - row.low, 0.0)], [max(row.high - fitted, 0.0)]]
-        ax.errorbar([fitted], [0], xerr=spread, fmt="o", color=colour, ms=7, capsize=5, lw=2, label="model")
+        ax.errorbar([fitted], [0], xerr=spread, fmt="o", color=colour, ms=7, capsize=5, lw=1.2, label="model")
+        if not pd.isna(row.se):
+            # The thick bar is the mean's ±2 standard errors, the interval the verdict is read from.
+            ax.errorbar([fitted], [0], xerr=[[2 * row.se], [2 * row.se]], fmt="none", color=colour, lw=5, label="se")
         # The values written in: a briefing reader should not have to read them off the axis.
         ax.annotate(
             value_text(fitted, row.unit, lang), (fitted, -0.2), ha="center", va="top", color=colour, fontsize=8.5
@@ -413,12 +502,13 @@ def _scorecard_panel(ax: Any, row: Any, width: float, ok: bool, lang: str) -> No
     ax.xaxis.set_major_formatter(_axis_format(row.unit, lang))
     ax.xaxis.set_major_locator(MaxNLocator(5))
     # Words, not ✓/✗: the figure font has no ballot marks.
-    mark = t("app.calibration.chart_pass", lang) if ok else t("app.calibration.chart_fail", lang)
+    marks = {PASS: "app.calibration.chart_pass", FAIL: "app.calibration.chart_fail"}
+    mark = t(marks.get(row.verdict, "app.calibration.chart_undetermined"), lang)
     role = role_text(row.role, lang)
     title = ax.set_title(
         f"{indicator_text(row.indicator, lang)}\n{row.target} · {role} · {mark}", loc="left", fontsize=9
     )
-    title.set_color("#222222" if ok else FAIL_COLOUR)
+    title.set_color("#222222" if ok else colour)
 
 
 def scorecard_figure(card: pd.DataFrame, lang: str, ncols: int = 2) -> Figure:
@@ -433,7 +523,7 @@ def scorecard_figure(card: pd.DataFrame, lang: str, ncols: int = 2) -> Figure:
     ncols : int
         Panels per row.
     """
-    passed = flag(card["passed"]).tolist()
+    card = normalise(card)
     with matplotlib.rc_context(plots.style()):
         cols = max(1, min(ncols, len(card)))
         rows = math.ceil(len(card) / cols)
@@ -442,9 +532,9 @@ def scorecard_figure(card: pd.DataFrame, lang: str, ncols: int = 2) -> Figure:
         axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
         for ax in axes[len(card) :]:
             ax.set_visible(False)
-        for ax, row, ok in zip(axes, card.itertuples(), passed, strict=False):
+        for ax, row in zip(axes, card.itertuples(), strict=False):
             width = tolerance_width(row.tolerance, row.observed)
-            _scorecard_panel(ax, row, width, ok, lang)
+            _scorecard_panel(ax, row, width, lang)
         fig.suptitle(t("app.calibration.chart_title", lang), x=0.01, ha="left", fontsize=11.5)
         _scorecard_legend(fig, axes[0], lang)
     return fig
@@ -455,6 +545,7 @@ def _scorecard_legend(fig: Figure, ax: Any, lang: str) -> None:
         "pub": t("app.calibration.chart_published", lang),
         "model": t("app.calibration.chart_model", lang),
         "tol": t("app.calibration.chart_tolerance", lang),
+        "se": t("app.calibration.chart_se", lang),
     }
     handles, keys = ax.get_legend_handles_labels()
     # The legend names a marker's meaning once, in whatever colour the first panel drew it.
@@ -536,12 +627,18 @@ def fit_command(path: Path, results: Results | None = None, targets: TargetsFile
         default = [name for name, target in targets.targets.items() if target.use == "holdout"]
         if sorted(held) != sorted(default):
             parts.append(f"--holdout {','.join(held)}")
-    return " ".join([*parts, "--publish"])
+    return " ".join([*parts, "--save"])
 
 
 def sensitivity_command(path: Path) -> str:
     """The command that produces the Morris sensitivity of a targets file and publishes it."""
-    return f"python -m calibration sensitivity {relative(path)} --publish"
+    return f"python -m calibration sensitivity {relative(path)} --save"
+
+
+def score_command(path: Path, targets: TargetsFile) -> str:
+    """The command that scores the calibrated preset against the targets without fitting."""
+    preset = Path("scenarios") / "calibrated" / f"{Path(targets.scenario_path()).stem}-calibrated.yaml"
+    return f"python -m calibration score {relative(path)} --scenario {preset.as_posix()} --out out/score/{targets.id}"
 
 
 # ---------------------------------------------------------------------------------- page sections
@@ -576,17 +673,32 @@ def targets_section(path: Path, targets: TargetsFile, lang: str) -> None:
     show_table(free_parameters_table(targets, lang))
 
 
-def scorecard_section(results: Results, directory: Path, lang: str) -> None:
-    """The scorecard: the pass count, the table, the chart and the downloads."""
-    card = results.scorecard
-    if card is None:
+def scorecard_section(results: Results, directory: Path, path: Path, targets: TargetsFile, lang: str) -> None:
+    """The scorecard: verdict counts, the fitted and the held-out targets apart, the chart and the downloads."""
+    if results.scorecard is None:
         return
+    card = normalise(results.scorecard)
     st.subheader(t("app.calibration.scorecard_title", lang))
-    st.markdown(f"**{passed_summary(card, lang)}**")
+    st.markdown(f"**{verdicts_summary(card, lang)}**")
     seeds = int(card["seeds"].max()) if "seeds" in card and len(card) else 0
-    st.caption(t("app.calibration.scorecard_note", lang, seeds=seeds))
-    table = scorecard_table(card, lang)
-    show_table(table, t("app.calibration.columns.passed", lang), (t("app.calibration.fail", lang),))
+    st.caption(t("app.calibration.verdict_rule", lang, seeds=seeds))
+    if not has_standard_errors(results.scorecard):
+        st.warning(t("app.calibration.legacy_scorecard", lang))
+        st.code(score_command(path, targets), language="bash", wrap_lines=True)
+    verdict_column = t("app.calibration.column_verdict", lang)
+    bad, warn = (t("app.calibration.fail", lang),), (t("app.calibration.undetermined", lang),)
+    seen = card[card["seen_by_fit"]]
+    free = len((results.fit or {}).get("params") or targets.parameters)
+    st.markdown(f"##### {t('app.calibration.fitted_section', lang)}")
+    st.caption(construction_text(free, len(seen), lang))
+    show_table(scorecard_table(seen, lang), verdict_column, bad, warn)
+    held = card[~card["seen_by_fit"]]
+    st.markdown(f"##### {t('app.calibration.holdout_section', lang)}")
+    if len(held):
+        st.caption(t("app.calibration.holdout_note", lang))
+        show_table(scorecard_table(held, lang, held_out=True), verdict_column, bad, warn)
+    else:
+        st.caption(t("app.calibration.no_holdout", lang))
     csv = (directory / "scorecard.csv").read_text(encoding="utf-8")
     png = figure_bytes("scorecard", csv, lang)
     st.image(png, width="stretch")
@@ -693,6 +805,12 @@ def provenance_section(results: Results, path: Path, targets: TargetsFile, lang:
     if fit.get("scorecard_seeds"):
         seeds = fit["scorecard_seeds"]
         lines.append(t("app.calibration.provenance_scorecard", lang, seeds=len(seeds), range=seed_range(seeds)))
+    if fit.get("commit"):
+        dirty = fit.get("dirty")
+        tree = {True: "app.calibration.tree_dirty", False: "app.calibration.tree_clean"}.get(
+            dirty if isinstance(dirty, bool) else None, "app.calibration.tree_unknown"
+        )
+        lines.append(t("app.calibration.provenance_commit", lang, commit=str(fit["commit"])[:12], tree=t(tree, lang)))
     if "wall_seconds" in fit:
         lines.append(
             t(
@@ -705,7 +823,7 @@ def provenance_section(results: Results, path: Path, targets: TargetsFile, lang:
         )
     st.markdown("\n".join(f"- {line}" for line in lines))
     st.caption(t("app.calibration.reproduce", lang))
-    commands = [fit_command(path, results, targets)] if results.has_fit else []
+    commands = [fit_command(path, results, targets), score_command(path, targets)] if results.has_fit else []
     if results.sensitivity is not None or results.sensitivity_png is not None:
         commands.append(sensitivity_command(path))
     st.code("\n".join(commands), language="bash", wrap_lines=True)
@@ -721,7 +839,7 @@ def results_section(path: Path, targets: TargetsFile, lang: str) -> None:
         st.code(f"{fit_command(path)}\n{sensitivity_command(path)}", language="bash", wrap_lines=True)
         return
     if results.has_fit:
-        scorecard_section(results, directory, lang)
+        scorecard_section(results, directory, path, targets, lang)
         parameters_section(results, directory, targets, lang)
     else:
         st.info(t("app.calibration.no_fit", lang))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim import __version__
+from sim import __version__, provenance
 from sim.experiment.backends import Backend, make_backend
 from sim.experiment.indicators import run_indicators
 from sim.experiment.runs import TABLES_COLUMNS, ResolvedRun, RunOutcome, RunSpec, canonical_json, execute, resolve
@@ -260,6 +260,7 @@ def _manifest(
         versions["distributed"] = distributed.__version__
     return {
         "package_version": __version__,
+        **provenance.stamp(),
         "versions": versions,
         "backend": backend,
         "seeds": sorted({spec.seed for spec in specs}),

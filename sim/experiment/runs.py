@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__
 from sim.errors import SimError
 from sim.model import MONTHLY_COLUMNS, ROUND_COLUMNS, SettlementModel
+from sim.provenance import code_sha256
 from sim.scenario import Scenario, load_scenario
 
 AGE_BANDS = ("0-15", "16-24", "25-34", "35-44", "45-59", "60+")
@@ -182,10 +182,20 @@ class ResolvedRun:
         return RunTask(self.key, self.scenario, self.spec.seed, self.agents, self.months)
 
 
-def run_key(scenario_sha: str, seed: int, agents: int, months: int) -> str:
-    """The identity of a run: a hash of what determines its result."""
+def run_key(scenario_sha: str, seed: int, agents: int, months: int, code: str | None = None) -> str:
+    """The identity of a run: a hash of what determines its result.
+
+    ``code`` is the hash of the code that runs it, :func:`sim.provenance.code_sha256` by default:
+    a change to the model's code gives new keys, so a store never returns runs of other code.
+    """
     text = canonical_json(
-        {"scenario_sha256": scenario_sha, "seed": seed, "agents": agents, "months": months, "version": __version__}
+        {
+            "scenario_sha256": scenario_sha,
+            "seed": seed,
+            "agents": agents,
+            "months": months,
+            "code_sha256": code or code_sha256(),
+        }
     )
     return hashlib.sha256(text.encode()).hexdigest()[:KEY_LENGTH]
 

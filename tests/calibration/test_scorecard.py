@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from calibration.fit import save_scenario
-from calibration.scorecard import COLUMNS, render_markdown, scorecard, write_scorecard
+from calibration.scorecard import COLUMNS, construction_note, render_markdown, scorecard, write_scorecard
 from calibration.targets import load_targets
 from sim.scenario import load_scenario
 
@@ -24,13 +24,14 @@ def _card(tmp_path):
     return targets, scorecard(values, targets)
 
 
-def test_scorecard_columns_and_pass_fail(tmp_path):
+def test_scorecard_columns_and_verdicts(tmp_path):
     _, card = _card(tmp_path)
     assert list(card.columns[: len(COLUMNS)]) == COLUMNS
     row = card.set_index("target")
-    assert bool(row.loc["settled", "passed"])  # mean +1.5% within ±5%
-    assert not bool(row.loc["formal", "passed"])  # 0.30 vs 0.25 ± 0.01
-    assert not bool(row.loc["growth", "passed"])
+    assert row.loc["settled", "verdict"] == "PASS"  # mean +1.5% ± 0.6% within ±5%
+    assert row.loc["formal", "verdict"] == "FAIL"  # 0.30 vs 0.25 ± 0.01
+    assert row.loc["growth", "verdict"] == "FAIL"
+    assert row.loc["formal", "se"] == 0.0
     assert row.loc["settled", "low"] < row.loc["settled", "fitted"] < row.loc["settled", "high"]
     assert row.loc["growth", "role"] == "holdout"
 
@@ -50,12 +51,24 @@ def test_scorecard_files(tmp_path):
             }
         ]
     )
-    md = render_markdown(card, intervals, ["parameter a.b is not identified"], title="t", notes=["n"])
+    md = render_markdown(
+        card, intervals, ["parameter a.b is not identified"], title="t", notes=["n"], free_parameters=2
+    )
     csv, path = write_scorecard(tmp_path / "out", card, md)
     assert list(pd.read_csv(csv).columns[: len(COLUMNS)]) == COLUMNS
     text = path.read_text(encoding="utf-8")
-    assert "| settled | fit | 12,727 |" in text and "PASS" in text and "FAIL" in text
-    assert "not identified" in text and "Out-of-sample" in text
+    fitted, held = text.split("## Held-out targets")
+    assert "| settled | 12,727 | 12,918 ± 82 |" in fitted and "| growth |" not in fitted
+    assert "| growth | 1.000 | 3.000 ± 0.000 |" in held and "its role (`use: holdout`)" in held
+    assert "not identified" in text and "## Fitted targets: seen by the fit (2; PASS 1, FAIL 1, UNDETERMINED 0)" in text
+    # two free parameters against two fitted figures: the scorecard says so in words
+    assert "2 free parameters against 2 fitted figures: the fit can match the fitted figures by construction" in text
+    assert "They are not validation" in text
+
+
+def test_the_construction_note_counts_parameters_and_figures():
+    assert "by construction" in construction_note(3, 2)
+    assert "by construction" not in construction_note(1, 3) and "2 degrees of freedom left" in construction_note(1, 3)
 
 
 def test_calibrated_scenario_extends_and_loads(tmp_path):
@@ -99,7 +112,7 @@ def test_fit_command_writes_the_scorecard_at_its_own_size(tmp_path, capsys):
     targets = write_yaml(tmp_path / "t.yaml", doc)
     out = tmp_path / "out"
     argv = ["fit", str(targets), "--out", str(out), "--budget", "8", "--seeds", "1", "--scorecard-seeds", "2"]
-    assert main([*argv, "--backend", "serial", "--no-save", "--quiet"]) == 0
+    assert main([*argv, "--backend", "serial", "--quiet"]) == 0
     text = (out / "scorecard.md").read_text(encoding="utf-8")
     assert "2 fresh seeds (1000–1001) at 3000 agents" in text
     assert "2000 agents, 24 months" in text
@@ -111,15 +124,22 @@ def test_fit_command_writes_the_scorecard_at_its_own_size(tmp_path, capsys):
     )
 
 
-def test_publish_copies_the_reports_not_the_store(tmp_path):
-    from calibration.cli import publish
+def test_publish_copies_the_reports_not_the_store_and_keeps_the_other_kind(tmp_path):
+    from calibration.library import FIT_REPORTS, publish
 
     out = tmp_path / "out"
     (out / "runs").mkdir(parents=True)
     (out / "runs" / "x.parquet").write_bytes(b"x")
     for name in ("scorecard.csv", "parameters.csv", "fit.json"):
         (out / name).write_text(name, encoding="utf-8")
-    written = publish(out, "tiny", tmp_path / "results")
+    published = tmp_path / "results" / "tiny"
+    published.mkdir(parents=True)
+    (published / "sensitivity.csv").write_text("of record", encoding="utf-8")
+    (published / "scorecard.md").write_text("an older fit's", encoding="utf-8")
+    written = publish(out, "tiny", FIT_REPORTS, tmp_path / "results")
     assert sorted(p.name for p in written) == ["fit.json", "parameters.csv", "scorecard.csv"]
-    assert (tmp_path / "results" / "tiny" / "fit.json").read_text(encoding="utf-8") == "fit.json"
-    assert not (tmp_path / "results" / "tiny" / "runs").exists()
+    assert (published / "fit.json").read_text(encoding="utf-8") == "fit.json"
+    assert (published / "sensitivity.csv").read_text(encoding="utf-8") == "of record"  # another command's report
+    assert not (published / "scorecard.md").exists()  # a fit report this fit did not write is not left stale
+    assert not (published / "runs").exists()
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["tiny"]  # no temporary folder left

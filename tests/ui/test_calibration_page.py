@@ -16,20 +16,29 @@ from ui.i18n import t
 PAGE = "ui/pages/calibration.py"
 TARGETS = calibration_view.TARGETS_DIR / "ningbo-2019.yaml"
 TARGETS_ID = load_targets(TARGETS, check_scenario=False).id
-FIT_COMMAND = "python -m calibration fit calibration/targets/ningbo-2019.yaml --publish"
+FIT_COMMAND = "python -m calibration fit calibration/targets/ningbo-2019.yaml --save"
+SCORE_COMMAND = (
+    "python -m calibration score calibration/targets/ningbo-2019.yaml "
+    "--scenario scenarios/calibrated/ningbo-2019-reform-calibrated.yaml --out out/score/ningbo-2019"
+)
 
 SCORECARD = pd.DataFrame(
     [
-        ["settled_2019_reform", "seed 000: 12727人", 12727.0, 12500.0, 11000.0, 14000.0, True, "fit",
-         "settled_persons", "persons", "±5%", -227.0, -0.0178, 10],
-        ["growth_on_2018", "seed 000: 同比增长19.1%", 0.191, 0.9, 0.6, 1.3, False, "fit",
-         "growth", "share", "±0.03", 0.709, 3.71, 10],
-        ["share_aged_18_34", "seed 000: 近一半", 0.47, 0.45, 0.40, 0.50, True, "holdout",
-         "share_aged_18_34", "share", "±0.05", -0.02, -0.04, 10],
+        ["settled_2019_reform", "seed 000: 12727人", 12727.0, 12500.0, 60.0, 11000.0, 14000.0, "PASS", True, None,
+         "fit", True, "", "settled_persons", "persons", "±5%", 636.35, -227.0, -0.0178, 10],
+        ["growth_on_2018", "seed 000: 同比增长19.1%", 0.191, 0.173, 0.013, 0.134, 0.248, "UNDETERMINED", False, 47,
+         "fit", True, "", "growth", "share", "±0.03", 0.03, -0.018, -0.094, 10],
+        ["share_aged_18_34", "seed 000: 近一半", 0.47, 0.358, 0.002, 0.348, 0.370, "FAIL", False, None,
+         "holdout", False, "role", "share_aged_18_34", "share", "±0.05", 0.05, -0.112, -0.238, 10],
+        ["formal_share_2018", "NBS 2012", 0.29, 0.238, 0.0001, 0.238, 0.239, "PASS", True, None,
+         "holdout", False, "date", "formal_share", "share", "±0.15", 0.15, -0.052, -0.18, 10],
     ],
-    columns=["target", "source", "observed", "fitted", "low", "high", "passed", "role", "indicator", "unit",
-             "tolerance", "error", "relative_error", "seeds"],
+    columns=["target", "source", "observed", "fitted", "se", "low", "high", "verdict", "passed", "seeds_to_decide",
+             "role", "seen_by_fit", "held_out_by", "indicator", "unit", "tolerance", "width", "error",
+             "relative_error", "seeds"],
 )  # fmt: skip
+LEGACY_SCORECARD = SCORECARD[["target", "source", "observed", "fitted", "low", "high", "passed", "role", "indicator",
+                              "unit", "tolerance", "error", "relative_error", "seeds"]]  # fmt: skip
 PARAMETERS = pd.DataFrame(
     [
         ["behaviour.intention.application_rate", 0.05, 0.04, 0.06, "laplace", True, ""],
@@ -48,6 +57,8 @@ FIT = {
     "fit_seeds": [0, 1, 2],
     "scorecard_seeds": list(range(1000, 1010)),
     "warnings": [WARNING],
+    "commit": "0123456789abcdef0123456789abcdef01234567",
+    "dirty": False,
     "runs_computed": 40,
     "runs_from_store": 2,
     "wall_seconds": 437.0,
@@ -123,22 +134,44 @@ def test_without_results_the_page_says_so_and_gives_the_command(results_root, la
     assert t("app.calibration.no_results", lang, id=TARGETS_ID) in [i.value for i in at.info]
     commands = "\n".join(c.value for c in at.code)
     assert FIT_COMMAND in commands
-    assert "python -m calibration sensitivity calibration/targets/ningbo-2019.yaml --publish" in commands
+    assert "python -m calibration sensitivity calibration/targets/ningbo-2019.yaml --save" in commands
     assert not at.image
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_published_results_show_scorecard_parameters_warnings_and_sensitivity(published, lang):
     at = _page(lang)
-    card = _table(at, t("app.calibration.columns.passed", lang)).set_index(t("app.calibration.columns.target", lang))
-    passed = card[t("app.calibration.columns.passed", lang)]
-    assert passed["settled_2019_reform"] == t("app.calibration.pass", lang)
-    assert passed["growth_on_2018"] == t("app.calibration.fail", lang)
-    assert passed["share_aged_18_34"] == t("app.calibration.pass", lang)
-    assert card.loc["growth_on_2018", t("app.calibration.columns.figure", lang)] == "19.1%"
-    summary = t("app.calibration.passed", lang, passed=2, total=3, fit_passed=1, fit_total=2, holdout_passed=1,
-                holdout_total=1)  # fmt: skip
+    verdict = t("app.calibration.column_verdict", lang)
+    target = t("app.calibration.columns.target", lang)
+    fitted, held = [
+        (table.value.data if hasattr(table.value, "data") else table.value).set_index(target)
+        for table in at.table
+        if verdict in (table.value.data if hasattr(table.value, "data") else table.value).columns
+    ]
+    # fitted and held-out targets in separate tables
+    assert list(fitted.index) == ["settled_2019_reform", "growth_on_2018"]
+    assert list(held.index) == ["share_aged_18_34", "formal_share_2018"]
+    assert fitted.loc["settled_2019_reform", verdict] == t("app.calibration.pass", lang)
+    assert fitted.loc["growth_on_2018", verdict] == t("app.calibration.undetermined_seeds", lang, seeds=47)
+    assert held.loc["share_aged_18_34", verdict] == t("app.calibration.fail", lang)
+    assert held.loc["formal_share_2018", verdict] == t("app.calibration.pass", lang)
+    by = t("app.calibration.column_held_out_by", lang)
+    assert held.loc["share_aged_18_34", by] == t("app.calibration.held_out_role", lang)
+    assert held.loc["formal_share_2018", by] == t("app.calibration.held_out_date", lang)
+    assert t("app.calibration.column_held_out_by", lang) not in fitted.columns
+    # standard errors: a count in persons, a share in percentage points
+    se = t("app.calibration.column_se", lang)
+    assert fitted.loc["settled_2019_reform", se] == "±60"
+    assert fitted.loc["growth_on_2018", se] == t("app.format.points_pp", lang, value="±1.3")
+    assert fitted.loc["growth_on_2018", t("app.calibration.columns.figure", lang)] == "19.1%"
+    summary = t("app.calibration.verdicts", lang, fit_pass=1, fit_fail=0, fit_undetermined=1, holdout_pass=1,
+                holdout_fail=1, holdout_undetermined=0)  # fmt: skip
     assert f"**{summary}**" in [m.value for m in at.markdown]
+    captions = [c.value for c in at.caption]
+    # two free parameters (fit.json) against two fitted figures: said in words
+    assert t("app.calibration.by_construction", lang, free=2, fitted=2) in captions
+    assert t("app.calibration.verdict_rule", lang, seeds=10) in captions
+    assert not any(t("app.calibration.legacy_scorecard", lang) in w.value for w in at.warning)
 
     parameters = _table(at, t("app.calibration.columns.identified", lang))
     parameters = parameters.set_index(t("app.calibration.columns.parameter", lang))
@@ -155,8 +188,25 @@ def test_published_results_show_scorecard_parameters_warnings_and_sensitivity(pu
         assert t(f"app.calibration.download.{key}", lang) in labels
     commands = "\n".join(c.value for c in at.code)
     assert "python -m calibration fit calibration/targets/ningbo-2019.yaml --seeds 3 --scorecard-seeds 10" in commands
+    assert SCORE_COMMAND in commands
     provenance = "\n".join(m.value for m in at.markdown)
     assert "1000–1009" in provenance and calibration_view.duration(437, lang) in provenance
+    tree = t("app.calibration.tree_clean", lang)
+    assert t("app.calibration.provenance_commit", lang, commit="0123456789ab", tree=tree) in provenance
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_scorecard_of_record_without_standard_errors_says_so(published, lang):
+    LEGACY_SCORECARD.to_csv(published / "scorecard.csv", index=False)
+    at = _page(lang)
+    assert any(t("app.calibration.legacy_scorecard", lang) in w.value for w in at.warning)
+    assert SCORE_COMMAND in "\n".join(c.value for c in at.code)
+    verdict = t("app.calibration.column_verdict", lang)
+    tables = [table.value.data if hasattr(table.value, "data") else table.value for table in at.table]
+    fitted = next(frame for frame in tables if verdict in frame.columns)
+    # without a standard error the old mark is shown as it was, with no standard error beside it
+    assert list(fitted[verdict]) == [t("app.calibration.pass", lang), t("app.calibration.fail", lang)]
+    assert set(fitted[t("app.calibration.column_se", lang)]) == {"–"}
 
 
 def test_a_sensitivity_alone_shows_the_fit_command_and_the_chart_of_record(results_root):
@@ -177,6 +227,7 @@ def test_figures_draw_every_glyph(lang):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph … missing from font(s)" would raise here
         for fig in (calibration_view.scorecard_figure(SCORECARD, lang),
+                    calibration_view.scorecard_figure(LEGACY_SCORECARD, lang),
                     calibration_view.sensitivity_figure(SENSITIVITY, lang)):  # fmt: skip
             assert plots.figure_png(fig).startswith(b"\x89PNG")
 
@@ -197,5 +248,6 @@ def test_formats_and_commands():
     command = calibration_view.fit_command(TARGETS, calibration_view.Results(scorecard=card, fit={}), targets)
     # Roles other than the targets file's go on the command line; the file's own need not.
     assert ("--holdout" in command) == (default != set(targets.targets))
-    named = calibration_view.Results(fit={"command": "python -m calibration fit x.yaml --abc 200 --publish"})
-    assert calibration_view.fit_command(TARGETS, named) == "python -m calibration fit x.yaml --abc 200 --publish"
+    named = calibration_view.Results(fit={"command": "python -m calibration fit x.yaml --abc 200 --save"})
+    assert calibration_view.fit_command(TARGETS, named) == "python -m calibration fit x.yaml --abc 200 --save"
+    assert calibration_view.score_command(TARGETS, targets) == SCORE_COMMAND
