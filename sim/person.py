@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from sim.errors import PersonFileError, Problem, ScenarioError
-from sim.ledger import BitLedger
+from sim.ledger import BitLedger, Counters, CounterSpec
 from sim.months import month_index, month_label
 from sim.population import (
     CHILD,
@@ -44,6 +44,7 @@ from sim.population import (
     UNEMPLOYED,
     Population,
 )
+from sim.rules.counters import collect_specs
 from sim.scenario.loader import problem_from_error
 from sim.scenario.schema import Education, Scenario, Skill
 from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
@@ -306,6 +307,12 @@ class PersonRecord(PersonModel):
         """Social-insurance months paid in ``city``, back-paid months included."""
         return _months(self.social_insurance.get(city, ())) | _months(self.back_paid.get(city, ()))
 
+    def back_paid_months(self) -> set[int]:
+        """Months back-paid in any city and paid on time in none (paid on time somewhere is no back-payment)."""
+        back = set().union(*(_months(ranges) for ranges in self.back_paid.values()))
+        on_time = set().union(*(_months(ranges) for ranges in self.social_insurance.values()))
+        return back - on_time
+
     def employed_months(self, city: str) -> set[int]:
         """Months employed in ``city`` (by default the months with social insurance listed)."""
         source = self.social_insurance if self.employment is None else self.employment
@@ -540,18 +547,38 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
         for member in members:
             months |= record.paid_months(member)
         region_months.append(months)
-    back = _months(record.back_paid.get(city, ()))
-    histories = [paid, back, tax, *region_months]
+    histories = [paid, record.back_paid_months(), tax, *region_months]
     ledgers = _ledgers(histories, n, month)
     social_insurance, back_paid, tax_ledger, *region_paid = ledgers
+    specs = collect_specs(scenario)
+    counters = Counters.empty(n, specs)
+    graduated = record.education.graduated
+    for column, spec in enumerate(specs):
+        counters.values[0, column] = _count(spec, paid, tax, region_months, graduated, month)
     pop = Population(
         **columns,
         social_insurance=social_insurance,
         back_paid=back_paid,
         tax=tax_ledger,
         region_paid=region_paid,
+        counters=counters,
     )
     return pop, 0
+
+
+def _count(
+    spec: CounterSpec, paid: set[int], tax: set[int], region_months: list[set[int]], graduated: int | None, month: int
+) -> int:
+    """The person's count ``spec`` before ``month``, from their full month lists."""
+    if spec.kind == "tax":
+        months = set(tax) if spec.city else set()
+    else:
+        months = set(paid) if spec.city else set()
+        for region in spec.regions:
+            months |= region_months[region]
+    first = spec.counted_from if spec.counted_from is not None else min(months, default=month)
+    last = month if not spec.study else min(month, NO_MONTH if graduated is None else graduated)
+    return sum(1 for m in months if first <= m < last)
 
 
 def unknown_city_problem(scenario: Scenario, city: str) -> Problem:
