@@ -424,7 +424,32 @@ def _cross_checks(record: PersonRecord) -> list[Problem]:
             problems.append(
                 record.problem(("back_paid", city), f"city '{city}' has no arrival month.", f"add arrived.{city}")
             )
+        both = _months(record.social_insurance.get(city, ())) & _months(record.back_paid[city])
+        if both:
+            problems.append(
+                record.problem(
+                    ("back_paid", city),
+                    f"lists {_month_list(both)} as back-paid, but social_insurance.{city} lists "
+                    f"{'it' if len(both) == 1 else 'them'} as paid: a month is either paid on time or back-paid.",
+                    f"remove {'it' if len(both) == 1 else 'them'} from social_insurance.{city} if back-paid "
+                    f"(补缴), or from back_paid.{city} if paid on time",
+                )
+            )
     return problems
+
+
+def _month_list(months: set[int]) -> str:
+    """Months as ranges, e.g. '2018-01..2018-03, 2019-07'."""
+    ordered = sorted(months)
+    ranges: list[list[int]] = []
+    for month in ordered:
+        if ranges and month == ranges[-1][1] + 1:
+            ranges[-1][1] = month
+        else:
+            ranges.append([month, month])
+    return ", ".join(
+        month_label(first) if first == last else f"{month_label(first)}..{month_label(last)}" for first, last in ranges
+    )
 
 
 # ------------------------------------------------------------------------------------- population

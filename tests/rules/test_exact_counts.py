@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.errors import PersonFileError
 from sim.explain import check
 from sim.months import month_index
 from sim.person import load_person, person_population
@@ -105,6 +106,16 @@ def test_back_paid_month_in_another_city_of_the_region_counts_as_back_paid(tmp_p
     for record in (moved, stayed):
         found = condition(check(SCENARIO, "c", OCT_2019, record), "talent")
         assert (found.ok, found.have, found.detail["back_paid_in_window"]) == (False, 24, 1)
+
+
+def test_a_month_both_paid_and_back_paid_is_refused(tmp_path):
+    with pytest.raises(PersonFileError) as raised:
+        person(tmp_path, "{c: 2015-01}", '{c: ["2015-01..2019-09"]}', back='{c: ["2018-06..2018-07"]}')
+    (problem,) = raised.value.problems
+    assert problem.path == "back_paid.c" and problem.file.endswith("person.yaml")
+    assert "2018-06..2018-07" in problem.message and "social_insurance.c" in problem.message
+    assert "either paid on time or back-paid" in problem.message
+    assert problem.hint
 
 
 def test_counters_match_the_person_files_month_list(tmp_path):
