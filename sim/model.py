@@ -249,13 +249,16 @@ class SettlementModel(mesa.Model):
             period = rules_in_force(timeline, self.month)
             previous = self.periods[index]
             if period is not None and (previous is None or period.index != previous.index):
+                # A rule set in force at the start that follows another keeps its transition too;
+                # the scenario cannot start inside a grandfathering (see sim.scenario.schema).
                 transition = period.rules.transition
-                if transition.mode == "prospective" and previous is not None:
+                if transition.mode == "prospective" and period.index > 0:
                     period = RulePeriod(
                         period.start_month, count_from_start(period.rules, period.start_month), period.index
                     )
-                if transition.mode == "grandfather" and previous is not None:
-                    self._grandfather(index, previous, transition.grandfather_months)
+                if transition.mode == "grandfather" and period.index > 0 and self.month == period.start_month:
+                    before = previous if previous is not None else timeline[period.index - 1]
+                    self._grandfather(index, before, transition.grandfather_months)
                 self.periods[index] = period
                 self.seen_periods[index][period.index] = period
                 self._announce(index, period, first=self.month == self.scenario.start)

@@ -668,6 +668,18 @@ class City(StrictModel):
             raise ValueError(f"unknown province {province!r}; expected one of {list(PROVINCES)}")
         return province
 
+    @field_validator("rules")
+    @classmethod
+    def _first_has_no_transition(cls, rules: tuple[RuleSet, ...]) -> tuple[RuleSet, ...]:
+        mode = rules[0].transition.mode
+        if mode != "whole_history":
+            raise ValueError(
+                f"the first rule set has transition mode '{mode}', but there are no earlier rules to "
+                "move from: a transition applies only to a rule set that follows another. Remove the "
+                "transition, or add the rule set it replaces before it"
+            )
+        return rules
+
 
 class Scenario(StrictModel):
     """A whole scenario: cities, their rule timelines, population and behaviour."""
@@ -689,6 +701,25 @@ class Scenario(StrictModel):
     )
     """Declared after ``cities`` so that its validator sees them and reports at ``regions``."""
     assumptions: tuple[Assumption, ...] = ()
+
+    @field_validator("cities")
+    @classmethod
+    def _start_outside_grandfathering(cls, cities: dict[str, City], info: ValidationInfo) -> dict[str, City]:
+        start = info.data.get("start")
+        if start is None:
+            return cities  # the start is invalid; its own error is reported
+        for city_id, city in cities.items():
+            for rules in city.rules:
+                first, transition = parse_month(rules.effective), rules.transition
+                until = first + transition.grandfather_months
+                if transition.mode == "grandfather" and first < start < until:
+                    raise ValueError(
+                        f"city '{city_id}': the scenario starts {month_label(start)}, inside the grandfathering "
+                        f"of the rule set from {rules.effective} (until {month_label(until)}): who was eligible "
+                        f"under the earlier rules on {rules.effective} is not known at the start. Start the "
+                        f"scenario in or before {month_label(first)}, or from {month_label(until)} on"
+                    )
+        return cities
 
     @field_validator("regions")
     @classmethod
