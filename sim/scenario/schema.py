@@ -179,6 +179,13 @@ class Conditions(StrictModel):
             raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
         if self.tax is not None and self.tax.recognised_in:
             raise ValueError("tax.recognised_in is not supported: only social-insurance months are recorded per region")
+        years = self.graduated_within_years
+        if years is not None and abs(years * 12 - round(years * 12)) > 1e-9:
+            # Graduation is recorded by month: a fraction of a month could only be rounded.
+            raise ValueError(
+                f"graduated_within_years ({years:g}) is not a whole number of months ({years * 12:g}); "
+                f"write {round(years * 12) / 12:g} years ({round(years * 12)} months) or another multiple of 1/12"
+            )
         return self
 
 

@@ -1,4 +1,4 @@
-"""Transitions the engine cannot honour are refused when the scenario is validated."""
+"""What the engine cannot honour exactly (transitions, fractions of a month) is refused when validated."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from sim.errors import ScenarioError
 from sim.model import SettlementModel
 from sim.scenario import load_scenario
+from sim.scenario.schema import Conditions
 
 BASE = (Path(__file__).parents[2] / "scenarios" / "base" / "china-migrants.yaml").resolve()
 SCENARIO = """
@@ -63,3 +64,9 @@ def test_a_grandfathering_that_starts_with_the_run_keeps_the_earlier_eligibility
     model = SettlementModel.from_scenario(scenario, agents=200, seed=1, months=1)
     model.step()
     assert (model.grandfather_until == scenario.start + 6).any()
+
+
+def test_graduated_within_years_must_be_whole_months():
+    assert Conditions(graduated_within_years=2.5).graduated_within_years == 2.5
+    with pytest.raises(ValueError, match=r"graduated_within_years \(0.1\) is not a whole number of months \(1.2\)"):
+        Conditions(graduated_within_years=0.1)
