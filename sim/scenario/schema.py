@@ -452,6 +452,11 @@ class Transition(StrictModel):
     def _months(self) -> Transition:
         if self.mode == "grandfather" and self.grandfather_months == 0:
             raise ValueError("mode: grandfather needs grandfather_months > 0")
+        if self.mode != "grandfather" and self.grandfather_months:
+            raise ValueError(
+                f"grandfather_months applies to mode: grandfather only, not to mode: {self.mode}; "
+                "remove it or set mode: grandfather"
+            )
         return self
 
 

@@ -9,7 +9,7 @@ import pytest
 from sim.errors import ScenarioError
 from sim.model import SettlementModel
 from sim.scenario import load_scenario
-from sim.scenario.schema import Conditions
+from sim.scenario.schema import Conditions, Transition
 
 BASE = (Path(__file__).parents[2] / "scenarios" / "base" / "china-migrants.yaml").resolve()
 SCENARIO = """
@@ -70,3 +70,11 @@ def test_graduated_within_years_must_be_whole_months():
     assert Conditions(graduated_within_years=2.5).graduated_within_years == 2.5
     with pytest.raises(ValueError, match=r"graduated_within_years \(0.1\) is not a whole number of months \(1.2\)"):
         Conditions(graduated_within_years=0.1)
+
+
+def test_grandfather_months_without_grandfathering_is_refused():
+    with pytest.raises(
+        ValueError, match="grandfather_months applies to mode: grandfather only, not to mode: prospective"
+    ):
+        Transition(mode="prospective", grandfather_months=6)
+    assert Transition(mode="grandfather", grandfather_months=6).grandfather_months == 6
