@@ -873,6 +873,35 @@ def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, Py_ssize_t n_
     return order_array[:n], starts_array
 
 
+def count_bits(
+    int64_t month,
+    const uint64_t[::1] si_lo,
+    const uint64_t[::1] si_hi,
+    const uint64_t[::1] tax_lo,
+    const uint64_t[::1] tax_hi,
+    const int8_t[::1] city,
+    const int16_t[::1] graduated_month,
+    int16_t[:, ::1] counters,
+    const uint8_t[:, ::1] counter_cities,
+    const uint8_t[::1] counter_tax,
+    const int64_t[::1] counter_from,
+    const uint8_t[::1] counter_study,
+):
+    """Add to each counter the months of its ledger's bits (bit 0: ``month``) that it counts (see :mod:`sim.synthesis`)."""
+    cdef Py_ssize_t i, c, n_counters = counter_tax.shape[0]
+    with nogil:
+        for i in range(city.shape[0]):
+            for c in range(n_counters):
+                if counter_tax[c]:
+                    counters[i, c] += counted_since(
+                        tax_lo[i], tax_hi[i], month, counter_from[c], counter_study[c], graduated_month[i]
+                    )
+                elif counter_cities[c, city[i]]:
+                    counters[i, c] += counted_since(
+                        si_lo[i], si_hi[i], month, counter_from[c], counter_study[c], graduated_month[i]
+                    )
+
+
 cdef inline int8_t month_before(int8_t now, float draw, const float[:, ::1] thresholds) noexcept nogil:
     """The state a month earlier: ``draw`` below the cumulative leaving rates of ``now`` moves, else stays."""
     if draw < thresholds[now, 0]:

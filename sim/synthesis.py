@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim._loops import history_month, history_older
-from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, CounterSpec, window_masks, window_masks_per_row
+from sim._loops import count_bits, history_month, history_older
+from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, CounterSpec
 from sim.population import (
     CHILD,
     EDUCATION_INDEX,
@@ -365,15 +365,17 @@ def _simulate_history(
 
 def _count_recent(pop: Population, start: int, plan: CounterPlan) -> None:
     """Add the months of the ledgers' bits (the 128 before ``start``) to the counters."""
-    graduated = pop.graduated_month.astype(np.int64)
-    study_lo, study_hi = window_masks_per_row(np.clip(start - graduated, 0, HISTORY_MONTHS))
-    never = graduated == NO_MONTH
-    for column in range(len(plan.tax)):
-        ledger = pop.tax if plan.tax[column] else pop.social_insurance
-        first_lo, first_hi = window_masks(max(0, start - int(plan.first[column])))
-        lo, hi = ledger.lo & first_lo, ledger.hi & first_hi
-        if plan.study[column]:
-            # Bits of months before graduation: those the window since graduation leaves out.
-            lo, hi = np.where(never, 0, lo & ~study_lo), np.where(never, 0, hi & ~study_hi)
-        counts = np.bitwise_count(lo) + np.bitwise_count(hi)
-        pop.counters.values[:, column] += np.where(plan.cities[column][pop.city] == 1, counts, 0).astype(np.int16)
+    count_bits(
+        start - 1,
+        pop.social_insurance.lo,
+        pop.social_insurance.hi,
+        pop.tax.lo,
+        pop.tax.hi,
+        pop.city,
+        pop.graduated_month,
+        pop.counters.values,
+        plan.cities,
+        plan.tax,
+        plan.first,
+        plan.study,
+    )

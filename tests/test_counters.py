@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.ledger import HISTORY_MONTHS
+from sim.ledger import HISTORY_MONTHS, CounterSpec
 from sim.model import SettlementModel
+from sim.months import month_index
 from sim.population import MIGRANT, NO_MONTH
 from sim.rules.counters import counted
 from sim.scenario import load_scenario
@@ -112,3 +113,25 @@ def test_a_prospective_rule_set_in_force_at_the_start_counts_from_its_date(tmp_p
         eligible[name] = monthly.loc[monthly["city"] == "a", "eligible_residence_employment"].sum()
     assert eligible["whole"] > 0
     assert eligible["prospective"] == 0
+
+
+def test_initial_counters_agree_with_the_lifetime_counts_walked_back(tmp_path):
+    # Counted from 1950-01, a count is every month: it must equal the lifetime count, which the
+    # synthesis walks back through another path (the ledgers' bits and the lifetime counters).
+    base = (HERE.parent / "scenarios" / "base" / "china-migrants.yaml").resolve()
+    text = (HERE / "person" / "long-histories.yaml").read_text(encoding="utf-8")
+    text = text.replace("extends: ../../scenarios/base/china-migrants.yaml", f"extends: {base}")
+    path = tmp_path / "since-1950.yaml"
+    path.write_text(text.replace("counted_from: 2005-01}", "counted_from: 1950-01}"), encoding="utf-8")
+    scenario = load_scenario(path)
+    pop = synthesize(scenario, 3000, seed=8).population
+    initial = pop.status == MIGRANT
+    lifetime = pop.social_insurance.lifetime[initial]
+    assert (pop.months_in_city(scenario.start)[initial] > HISTORY_MONTHS).sum() > 100
+    assert lifetime.max() > HISTORY_MONTHS
+    since_1950 = CounterSpec("social_insurance", True, (), month_index(1950, 1), False)
+    np.testing.assert_array_equal(counted(pop, since_1950)[initial], lifetime)
+    # With north's months: north's lifetime in its cities a and c; the city's own in b (outside it).
+    union = counted(pop, CounterSpec("social_insurance", True, (0,), None, False))[initial]
+    in_north = np.isin(pop.city[initial], [list(scenario.cities).index(c) for c in scenario.regions["north"]])
+    np.testing.assert_array_equal(union, np.where(in_north, pop.region_paid[0].lifetime[initial], lifetime))
