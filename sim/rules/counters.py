@@ -38,9 +38,9 @@ def spec_of(
 def collect_specs(scenario: Scenario) -> tuple[CounterSpec, ...]:
     """Every counter the scenario's rules may read, in a fixed order.
 
-    Rule periods with a prospective transition are collected both as written and counted from
-    their start (the model applies the transition only when the period follows another).
-    For each count over the city's ledger and some regions, the same count without the city's
+    A rule set with a prospective transition is collected counted from its date, as the model
+    and ``sim check`` apply it (only a rule set that follows another has a transition). For
+    each count over the city's ledger and some regions, the same count without the city's
     ledger is collected too: it is what the count becomes when a move clears the city's ledger.
     Counts that are a ledger's own lifetime counter need no counter (see
     :meth:`~sim.ledger.CounterSpec.is_lifetime`).
@@ -49,11 +49,10 @@ def collect_specs(scenario: Scenario) -> tuple[CounterSpec, ...]:
     specs: set[CounterSpec] = set()
     for city in scenario.cities.values():
         for period in resolve_timeline(city.rules):
-            variants = [period.rules]
-            if period.rules.transition.mode == "prospective":
-                variants.append(count_from_start(period.rules, period.start_month))
-            for rules in variants:
-                specs |= _rule_set_specs(rules, regions)
+            rules = period.rules
+            if rules.transition.mode == "prospective":
+                rules = count_from_start(rules, period.start_month)
+            specs |= _rule_set_specs(rules, regions)
     specs |= {spec.without_city() for spec in specs if spec.regions}
     return tuple(sorted((s for s in specs if not s.is_lifetime()), key=CounterSpec.sort_key))
 
