@@ -13,7 +13,9 @@ cities, 8. per-city indicators.
 Rule conditions are the scenario's own (the same resolved :class:`RulePeriod` objects the
 engine uses), compiled once per rule period into Python closures and evaluated per agent.
 Contribution ledgers are Python ``int`` bit masks (bit 0 = the month just ended, 128 months
-kept), so "continuous N" and "M within W" are a mask and ``int.bit_count`` per agent.
+kept), so "continuous N" and "M within W" are a mask and ``int.bit_count`` per agent; counts
+over a longer span are the engine's exact counters (:mod:`sim.rules.counters`), one ``int``
+per counter and agent, kept as the agent's months are closed.
 
 It is meant to be a fair, reasonably optimised Mesa model, not a strawman: settled persons
 and leavers are removed from the model's ``AgentSet`` (the engine keeps stepping their
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 import mesa
 
 from sim.behaviour import transition_table
+from sim.ledger import CounterSpec
 from sim.model import MONTHLY_COLUMNS, ROUND_COLUMNS
 from sim.months import month_label
 from sim.population import (
@@ -55,6 +58,8 @@ from sim.population import (
     UNEMPLOYED,
 )
 from sim.rules.channels import JOIN_ROLES
+from sim.rules.counters import CounterPlan
+from sim.rules.counting import needs_total
 from sim.scenario.schema import (
     CHANNELS,
     EDUCATION_LEVELS,
@@ -89,18 +94,25 @@ def window(months: int) -> int:
 # ------------------------------------------------------------------------------ compiled rules
 
 
-def history(person: Person, kind: str, regions: tuple[int, ...], t: int, filled: bool) -> tuple[int, int, int]:
-    """``(paid bits, lifetime months, back-paid bits)`` as a rule sees them."""
+def history(person: Person, kind: str, regions: tuple[int, ...], t: int, filled: bool) -> tuple[int, int]:
+    """``(paid bits, back-paid bits)`` as a rule sees them."""
     if filled:
-        lived = max(t - person.city_since, 0)
-        return window(lived), lived, 0
+        return window(max(t - person.city_since, 0)), 0
     if kind == "tax":
-        return person.tax, person.tax_life, 0
-    bits, life = person.si, person.si_life
+        return person.tax, 0
+    bits = person.si
     for region in regions:
         bits |= person.region_bits[region]
-        life = max(life, person.region_life[region])
-    return bits, life, person.back
+    return bits, person.back
+
+
+def total(person: Person, spec: CounterSpec) -> int:
+    """An exact count over any span: a ledger's lifetime count or the agent's counter."""
+    if not spec.is_lifetime():
+        return person.counts[spec]
+    if not spec.city:
+        return person.region_life[spec.regions[0]]
+    return person.si_life if spec.kind == "social_insurance" else person.tax_life
 
 
 def compile_count(rule: CountRule, kind: str, region_index: dict[str, int]):
@@ -116,19 +128,22 @@ def compile_count(rule: CountRule, kind: str, region_index: dict[str, int]):
             countable = HISTORY if counted_from is None else max(0, t - counted_from)
             if months > countable:
                 return False
-            bits, _, back = history(p, kind, regions, t, filled)
+            bits, back = history(p, kind, regions, t, filled)
             return (bits & need_mask) == need_mask and (back & need_mask).bit_count() <= cap
 
         return continuous
 
+    spec = CounterSpec(kind, True, tuple(sorted(regions)), counted_from, False)
+
     def cumulative(p: Person, t: int, filled: bool) -> bool:
         countable = HISTORY if counted_from is None else max(0, t - counted_from)
-        bits, life, _ = history(p, kind, regions, t, filled)
-        if cumulative_window is None and countable >= HISTORY:
-            have = max(life, bits.bit_count())
-        else:
-            have = (bits & window(min(cumulative_window or HISTORY, countable))).bit_count()
-        return have >= months
+        if needs_total(rule, t):
+            if filled:
+                lived = max(t - p.city_since, 0)
+                return (lived if counted_from is None else min(lived, countable)) >= months
+            return total(p, spec) >= months
+        bits, _ = history(p, kind, regions, t, filled)
+        return (bits & window(min(cumulative_window or HISTORY, countable))).bit_count() >= months
 
     return cumulative
 
@@ -246,13 +261,15 @@ def compile_quantity(name: str, item: RateItem | None, region_index: dict[str, i
         counted_from = item.counted_from if item else None
         excluding_study = bool(item and item.excluding_study)
 
+        counted = CounterSpec(kind, True, tuple(sorted(regions)), counted_from, False)
+        studied = CounterSpec(kind, True, tuple(sorted(regions)), counted_from, True)
+
         def paid(p: Person, t: int) -> float:
-            bits, life, _ = history(p, kind, regions, t, False)
-            if counted_from is None or t - counted_from >= HISTORY:
-                months = max(life, bits.bit_count())
-            else:
-                bits &= window(max(0, t - counted_from))
-                months = bits.bit_count()
+            if counted_from is None or t - counted_from > HISTORY:
+                return float(total(p, counted) - (total(p, studied) if excluding_study else 0))
+            bits, _ = history(p, kind, regions, t, False)
+            bits &= window(max(0, t - counted_from))
+            months = bits.bit_count()
             if excluding_study:
                 since = HISTORY if p.graduated_month == NO_MONTH else t - p.graduated_month
                 months -= (bits & ~window(since)).bit_count()
@@ -460,6 +477,14 @@ class Person(mesa.Agent):
         self.tax = ((self.tax << 1) | taxed) & FULL
         self.tax_life += taxed
         self.employed_months += employed
+        counters = model.counters
+        for spec, tax, first, study, cities in counters:
+            if t < first or (study and (self.graduated_month == NO_MONTH or t >= self.graduated_month)):
+                continue
+            if tax:
+                self.counts[spec] += taxed
+            elif cities[self.city]:
+                self.counts[spec] += paid
         regions = model.city_regions[self.city]
         bits, life = self.region_bits, self.region_life
         for region in range(len(bits)):
@@ -474,6 +499,16 @@ class Person(mesa.Agent):
             span = min(back_window, t + 1 - self.city_since)
             gap = window(span) & ~self.si
             if gap:
+                for spec, tax, first, study, cities in counters:
+                    if not tax and cities[self.city]:
+                        # Bit j is month t - j: from the counter's date on, before graduation if study.
+                        self.counts[spec] += sum(
+                            1
+                            for j in range(span)
+                            if gap >> j & 1
+                            and t - j >= first
+                            and (not study or (self.graduated_month != NO_MONTH and t - j < self.graduated_month))
+                        )
                 self.si |= gap
                 self.si_life += gap.bit_count()
                 self.back |= gap
@@ -525,7 +560,7 @@ class Person(mesa.Agent):
                 member.move_to(target, model.month + 1)
 
     def move_to(self, city: int, since: int) -> None:
-        """A move to another city: local histories are lost, the region's stay."""
+        """A move to another city: local histories are lost; the regions' and the back-paid months stay."""
         self.city = city
         self.city_since = since
         self.community_since = since
@@ -534,7 +569,10 @@ class Person(mesa.Agent):
         self.employed_months = 0
         self.applied_channel = NO_CHANNEL
         self.decision_month = NO_MONTH
-        self.si = self.si_life = self.back = self.tax = self.tax_life = 0
+        self.si = self.si_life = self.tax = self.tax_life = 0
+        for spec in self.counts:
+            if spec.city:
+                self.counts[spec] = total(self, spec.without_city()) if spec.regions else 0
 
 
 # ---------------------------------------------------------------------------------- the model
@@ -567,6 +605,13 @@ class MesaSettlement(mesa.Model):
         self.scale = synthesis.scale
         self.city_ids = list(scenario.cities)
         self.region_index = synthesis.regions
+        specs = synthesis.population.counters.specs
+        plan = CounterPlan.of(specs, scenario)
+        self.counters = [
+            (spec, bool(plan.tax[c]), int(plan.first[c]), bool(plan.study[c]), plan.cities[c].tolist())
+            for c, spec in enumerate(specs)
+        ]
+        """Per counter: its spec, whether it counts tax, its first month, study only, and which cities count."""
         self.city_regions = [
             tuple(i for i, members in enumerate(scenario.regions.values()) if city in members) for city in self.city_ids
         ]
@@ -633,6 +678,7 @@ class MesaSettlement(mesa.Model):
             "tax_life": int(pop.tax.lifetime[row]),
             "region_bits": [int(r.lo[row]) | int(r.hi[row]) << 64 for r in regions],
             "region_life": [int(r.lifetime[row]) for r in regions],
+            "counts": {spec: int(pop.counters.values[row, c]) for c, spec in enumerate(pop.counters.specs)},
         }
         return Person(self, self.households[h], values)
 
@@ -668,15 +714,16 @@ class MesaSettlement(mesa.Model):
             if period is None or (previous is not None and previous.index == period.index):
                 continue
             transition = period.rules.transition
-            if transition.mode == "prospective" and previous is not None:
+            if transition.mode == "prospective" and period.index > 0:
                 period = RulePeriod(
                     period.start_month, count_from_start(period.rules, period.start_month), period.index
                 )
-            if transition.mode == "grandfather" and previous is not None:
+            if transition.mode == "grandfather" and period.index > 0 and self.month == period.start_month:
+                before = previous or CompiledPeriod(self.timelines[index][period.index - 1], self.region_index)
                 until = self.month + transition.grandfather_months
                 for person in self.agents:
                     if person.status == MIGRANT and person.city == index:
-                        old = previous.eligible(person, self.month)
+                        old = before.eligible(person, self.month)
                         old[POINTS] = False
                         if any(old):
                             person.grandfather_until = until

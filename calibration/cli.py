@@ -30,9 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from calibration.abc import abc_rejection
 from calibration.evaluate import Evaluator
-from calibration.fit import differential_evolution_fit, laplace_intervals, pattern_polish, scenario_text, seeds_text
+from calibration.fit import fit_and_score, scenario_text, seeds_text
 from calibration.library import (
     CALIBRATED_DIR,
     FIT_REPORTS,
@@ -51,40 +50,6 @@ from sim.errors import SimError
 
 
 @dataclass
-class FitOutcome:
-    """A fit and its scorecard runs, before anything is written.
-
-    Attributes
-    ----------
-    params : dict
-        The fitted values.
-    loss : float
-        Σ z² of the fitted targets at the optimum (fit seeds).
-    history : DataFrame
-        Every vector tried.
-    intervals : DataFrame
-        Laplace (and ABC) intervals.
-    warnings : list of str
-        Identification warnings.
-    singular : ndarray
-        Singular values of the Jacobian at the optimum.
-    values : DataFrame
-        The fitted vector's indicators on the scorecard's seeds (``point, seed, target, value``).
-    abc_draws : DataFrame or None
-        The ABC draws, flagged ``accepted``.
-    """
-
-    params: dict[str, float]
-    loss: float
-    history: pd.DataFrame
-    intervals: pd.DataFrame
-    warnings: list[str]
-    singular: Any
-    values: pd.DataFrame
-    abc_draws: pd.DataFrame | None = None
-
-
-@dataclass
 class Calibration:
     """Everything a fit produced."""
 
@@ -97,42 +62,6 @@ class Calibration:
     history: pd.DataFrame
     files: dict[str, Path]
     info: dict[str, Any]
-
-
-def fit_and_score(
-    targets: TargetsFile,
-    evaluator: Evaluator,
-    *,
-    fit_seeds: list[int],
-    card_seeds: list[int],
-    budget: int,
-    card_agents: int | None,
-    abc: int = 0,
-    rng: int = 0,
-) -> FitOutcome:
-    """Fit on the fit targets, estimate intervals, then run the fitted vector on fresh seeds.
-
-    Only :meth:`TargetsFile.fit_targets` enter the optimiser, the intervals and ABC; the held-out
-    targets are computed from the same runs but only scored.
-    """
-    params, best_loss, history = differential_evolution_fit(
-        evaluator, seeds=fit_seeds, budget=(3 * budget) // 4, rng=rng
-    )
-    params, best_loss, polished = pattern_polish(evaluator, params, best_loss, seeds=fit_seeds, budget=budget // 4)
-    history = pd.concat([history, polished], ignore_index=True)
-    intervals, warnings, singular = laplace_intervals(evaluator, params, seeds=fit_seeds)
-    draws = None
-    if abc:
-        posterior = abc_rejection(evaluator, draws=abc, accept=targets.fit.abc_accept, seeds=fit_seeds, rng=rng)
-        draws = posterior.draws.assign(accepted=posterior.draws.index.isin(posterior.accepted.index))
-        intervals = pd.concat([intervals, posterior.intervals], ignore_index=True)  # ABC rows: posterior median
-        warnings = warnings + posterior.warnings
-    evaluator.say(f"scorecard: fitted parameters × {len(card_seeds)} fresh seeds")
-    fit_agents = evaluator.agents
-    evaluator.agents = card_agents  # the fit is done: from here on runs are the scorecard's
-    values = evaluator.values([params], card_seeds)
-    evaluator.agents = fit_agents
-    return FitOutcome(params, best_loss, history, intervals, warnings, singular, values, draws)
 
 
 def calibrate(

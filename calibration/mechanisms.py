@@ -38,6 +38,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calibration.evaluate import Evaluator
+from calibration.fit import fit_and_score
 from calibration.library import fit_stamp, relative
 from calibration.scorecard import counts_text, render_markdown, scorecard, write_scorecard
 from calibration.targets import Parameter, TargetsError, TargetsFile
@@ -189,8 +190,6 @@ def compare(
     ``<id>/scorecard.md``, ``<id>/scorecard.csv``, ``<id>/parameters.csv`` into ``out``; the runs go to
     ``out/runs`` (shared: variants that run the same scenario share runs).
     """
-    from calibration.cli import fit_and_score
-
     started = time.time()
     out = Path(out)
     ids = [v.id for v in variants]

@@ -76,10 +76,12 @@ cdef enum:
 
 
 # How a counting rule counts (see sim.rules.counting.count_ok), and which history it reads.
+# TOTAL reads an exact count over any span: the ledger's lifetime counter (ARG -1) or the
+# counter in column ARG of the population's counters (see sim.rules.counters).
 cpdef enum Mode:
     NEVER = 0
     CONTINUOUS = 1
-    LIFETIME = 2
+    TOTAL = 2
     WINDOW = 3
 
 
@@ -239,8 +241,8 @@ cdef class Ledgers:
     ----------
     lo, hi : list of ndarray of uint64
         The ledgers' words.
-    lifetime : list of ndarray of int16
-        Their lifetime counters.
+    lifetime : list of ndarray of int16, optional
+        Their lifetime counters (not needed by loops that only read the words).
     """
 
     cdef uint64_t** lo
@@ -249,21 +251,25 @@ cdef class Ledgers:
     cdef Py_ssize_t n
     cdef tuple keep
 
-    def __cinit__(self, list lo, list hi, list lifetime):
+    def __cinit__(self, list lo, list hi, list lifetime=None):
         cdef uint64_t[::1] lo_words, hi_words
         cdef int16_t[::1] counts
         cdef Py_ssize_t r
+        cdef bint counted = lifetime is not None
         self.n = len(lo)
         self.keep = (lo, hi, lifetime)  # the arrays outlive the pointers into them
         self.lo = <uint64_t**>malloc(max(self.n, 1) * sizeof(uint64_t*))
         self.hi = <uint64_t**>malloc(max(self.n, 1) * sizeof(uint64_t*))
         self.lifetime = <int16_t**>malloc(max(self.n, 1) * sizeof(int16_t*))
         for r in range(self.n):
-            lo_words, hi_words, counts = lo[r], hi[r], lifetime[r]
+            lo_words, hi_words = lo[r], hi[r]
             empty = lo_words.shape[0] == 0
             self.lo[r] = NULL if empty else &lo_words[0]
             self.hi[r] = NULL if empty else &hi_words[0]
-            self.lifetime[r] = NULL if empty else &counts[0]
+            self.lifetime[r] = NULL
+            if counted and not empty:
+                counts = lifetime[r]
+                self.lifetime[r] = &counts[0]
 
     def __dealloc__(self):
         free(self.lo)
@@ -302,11 +308,17 @@ def work_and_contribute(
     const uint64_t[::1] back_draws,
     float back_rate,
     const int64_t[::1] back_windows,
+    const int16_t[::1] graduated_month,
+    int16_t[:, ::1] counters,
+    const uint8_t[:, ::1] counter_cities,
+    const uint8_t[::1] counter_tax,
+    const int64_t[::1] counter_from,
+    const uint8_t[::1] counter_study,
 ):
-    """Employment transitions, ledgers and back-payment of every migrant (see :func:`sim.phases.work_and_contribute`)."""
+    """Employment transitions, ledgers, counters and back-payment of every migrant (see :func:`sim.phases.work_and_contribute`)."""
     cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
-    cdef Py_ssize_t n_regions = region_members.shape[0], i, r
-    cdef int64_t age, kind, window, span, gaps
+    cdef Py_ssize_t n_regions = region_members.shape[0], n_counters = counter_tax.shape[0], i, r, c
+    cdef int64_t age, kind, window, span, gaps, graduated
     cdef int8_t state
     cdef bint working, paid, employed, business, bit
     cdef float draw
@@ -357,6 +369,14 @@ def work_and_contribute(
                 regions.hi[r][i] = (regions.hi[r][i] << 1) | (regions.lo[r][i] >> 63)
                 regions.lo[r][i] = (regions.lo[r][i] << 1) | <uint64_t>bit
                 regions.lifetime[r][i] += bit
+            graduated = graduated_month[i]
+            for c in range(n_counters):
+                if month < counter_from[c] or (counter_study[c] and (graduated == NO_MONTH or month >= graduated)):
+                    continue
+                if counter_tax[c]:
+                    counters[i, c] += business
+                elif counter_cities[c, city[i]]:
+                    counters[i, c] += paid
             if not back:
                 continue
             window = back_windows[city[i]]
@@ -369,6 +389,10 @@ def work_and_contribute(
             gaps = popcount(gap_lo) + popcount(gap_hi)
             if gaps == 0:
                 continue
+            # The back-paid months lie in the current city's stay, so none was in any counter's union.
+            for c in range(n_counters):
+                if not counter_tax[c] and counter_cities[c, city[i]]:
+                    counters[i, c] += counted_since(gap_lo, gap_hi, month, counter_from[c], counter_study[c], graduated)
             si_lo[i] |= gap_lo
             si_hi[i] |= gap_hi
             si_lifetime[i] += gaps
@@ -384,6 +408,23 @@ def work_and_contribute(
                     regions.lo[r][i] |= new_lo
                     regions.hi[r][i] |= new_hi
                     regions.lifetime[r][i] += popcount(new_lo) + popcount(new_hi)
+
+
+cdef inline int64_t counted_since(
+    uint64_t lo, uint64_t hi, int64_t month, int64_t first, bint study, int64_t graduated
+) noexcept nogil:
+    """Months among the bits ``lo, hi`` (bit 0: ``month``) from ``first`` on and, if ``study``, before ``graduated``."""
+    cdef int64_t keep = month - first + 1, skip
+    if keep < 128:
+        lo &= low_bits(keep)
+        hi &= low_bits(keep - 64)
+    if study:
+        if graduated == NO_MONTH:
+            return 0
+        skip = month - graduated + 1
+        lo &= ~low_bits(skip)
+        hi &= ~low_bits(skip - 64)
+    return popcount(lo) + popcount(hi)
 
 
 def household_totals(
@@ -581,7 +622,7 @@ def verdicts(
     const int16_t[::1] tax_lifetime,
     list region_lo,
     list region_hi,
-    list region_lifetime,
+    const int16_t[:, ::1] counters,
     uint8_t[::1] eligible,
     uint8_t[::1] gap_only,
 ):
@@ -592,9 +633,9 @@ def verdicts(
     followed only while no channel admits the person and no route has yet passed with gaps
     filled: all that is asked of it is whether gaps alone hold the person back.
     """
-    cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
+    cdef Ledgers regions = Ledgers(region_lo, region_hi)
     cdef Py_ssize_t n_routes = routes.shape[0], i, r, k, region
-    cdef int64_t row, age, lived, code, arg, mode, lifetime, since, back, permit, graduated, bits
+    cdef int64_t row, age, lived, code, arg, mode, total, since, back, permit, graduated, bits
     cdef uint8_t got, bit
     cdef bint counted, filled, filled_any, ok
     cdef uint64_t lo, hi, paid_back_lo, paid_back_hi, mask_lo, mask_hi
@@ -624,26 +665,33 @@ def verdicts(
                         if counted and mode == NEVER:
                             counted = False
                         elif counted:
+                            if mode == TOTAL:
+                                if arg >= 0:
+                                    total = counters[row, arg]
+                                elif conditions[k, KIND] == TAX:
+                                    total = tax_lifetime[row]
+                                else:
+                                    total = si_lifetime[row]
+                                counted = total >= conditions[k, NEED]
+                                continue
                             if conditions[k, KIND] == TAX:
-                                lo, hi, lifetime = tax_lo[row], tax_hi[row], tax_lifetime[row]
+                                lo, hi = tax_lo[row], tax_hi[row]
                                 paid_back_lo, paid_back_hi = 0, 0
                             else:
-                                lo, hi, lifetime = si_lo[row], si_hi[row], si_lifetime[row]
+                                lo, hi = si_lo[row], si_hi[row]
+                                # Back-paid months are kept per person, whichever city they were back-paid in.
                                 paid_back_lo, paid_back_hi = back_lo[row], back_hi[row]
                                 bits = conditions[k, REGIONS]
                                 for region in range(regions.n):
                                     if bits >> region & 1:
                                         lo |= regions.lo[region][row]
                                         hi |= regions.hi[region][row]
-                                        lifetime = max(lifetime, regions.lifetime[region][row])
                             mask_lo, mask_hi = masks[k, 0], masks[k, 1]
                             if mode == CONTINUOUS:
                                 counted = (lo & mask_lo) == mask_lo and (hi & mask_hi) == mask_hi
                                 if counted:
                                     back = popcount(paid_back_lo & mask_lo) + popcount(paid_back_hi & mask_hi)
                                     counted = back <= conditions[k, BACK_CAP]
-                            elif mode == LIFETIME:
-                                counted = max(lifetime, popcount(lo) + popcount(hi)) >= conditions[k, NEED]
                             else:
                                 counted = popcount(lo & mask_lo) + popcount(hi & mask_hi) >= conditions[k, NEED]
                         continue
@@ -825,6 +873,46 @@ def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, Py_ssize_t n_
     return order_array[:n], starts_array
 
 
+def count_bits(
+    int64_t month,
+    const uint64_t[::1] si_lo,
+    const uint64_t[::1] si_hi,
+    const uint64_t[::1] tax_lo,
+    const uint64_t[::1] tax_hi,
+    const int8_t[::1] city,
+    const int16_t[::1] graduated_month,
+    int16_t[:, ::1] counters,
+    const uint8_t[:, ::1] counter_cities,
+    const uint8_t[::1] counter_tax,
+    const int64_t[::1] counter_from,
+    const uint8_t[::1] counter_study,
+):
+    """Add to each counter the months of its ledger's bits (bit 0: ``month``) that it counts (see :mod:`sim.synthesis`)."""
+    cdef Py_ssize_t i, c, n_counters = counter_tax.shape[0]
+    with nogil:
+        for i in range(city.shape[0]):
+            for c in range(n_counters):
+                if counter_tax[c]:
+                    counters[i, c] += counted_since(
+                        tax_lo[i], tax_hi[i], month, counter_from[c], counter_study[c], graduated_month[i]
+                    )
+                elif counter_cities[c, city[i]]:
+                    counters[i, c] += counted_since(
+                        si_lo[i], si_hi[i], month, counter_from[c], counter_study[c], graduated_month[i]
+                    )
+
+
+cdef inline int8_t month_before(int8_t now, float draw, const float[:, ::1] thresholds) noexcept nogil:
+    """The state a month earlier: ``draw`` below the cumulative leaving rates of ``now`` moves, else stays."""
+    if draw < thresholds[now, 0]:
+        return UNEMPLOYED
+    if draw < thresholds[now, 1]:
+        return INFORMAL
+    if draw < thresholds[now, 2]:
+        return FORMAL
+    return now
+
+
 def history_month(
     Py_ssize_t k,
     Py_ssize_t back,
@@ -852,7 +940,6 @@ def history_month(
     cdef int32_t row
     cdef uint64_t bit = (<uint64_t>1) << ((back - 1) % 64)
     cdef int8_t now
-    cdef float draw
     cdef uint64_t* si = &si_lo[0] if word == 0 else &si_hi[0]
     cdef uint64_t* tax = &tax_lo[0] if word == 0 else &tax_hi[0]
     with nogil:
@@ -865,15 +952,63 @@ def history_month(
                 employed[row] += 1
                 if has_business[row]:
                     tax[row] |= bit
-            draw = u[row]
-            if draw < thresholds[now, 0]:
-                now = UNEMPLOYED
-            elif draw < thresholds[now, 1]:
-                now = INFORMAL
-            elif draw < thresholds[now, 2]:
-                now = FORMAL
             workers[kept] = row
-            state[kept] = now
+            state[kept] = month_before(now, u[row], thresholds)
+            kept += months_in_city[row] > back
+    return kept
+
+
+def history_older(
+    Py_ssize_t k,
+    Py_ssize_t back,
+    int64_t month,
+    int32_t[::1] workers,
+    int8_t[::1] state,
+    const int32_t[::1] months_in_city,
+    const uint8_t[::1] has_business,
+    const float[::1] u,
+    const float[:, ::1] thresholds,
+    const int8_t[::1] city,
+    const int16_t[::1] graduated_month,
+    int16_t[:, ::1] counters,
+    const uint8_t[:, ::1] counter_cities,
+    const uint8_t[::1] counter_tax,
+    const int64_t[::1] counter_from,
+    const uint8_t[::1] counter_study,
+    int16_t[::1] si_lifetime,
+    int16_t[::1] tax_lifetime,
+    int16_t[::1] employed,
+):
+    """Month ``back`` (> 128) before the start, ``month``, for the ``k`` workers present then.
+
+    As :func:`history_month`, with ``u[j]`` the uniform of worker ``workers[j]``, but the month is
+    older than the ledgers' bits: it enters the lifetime counters, the months employed and the
+    exact counters (see :mod:`sim.rules.counters`) only.
+    """
+    cdef Py_ssize_t j, c, kept = 0, n_counters = counter_tax.shape[0]
+    cdef int32_t row
+    cdef int8_t now
+    cdef bint paid, business
+    cdef int64_t graduated
+    with nogil:
+        for j in range(k):
+            row = workers[j]
+            now = state[j]
+            paid = now == FORMAL
+            business = now != UNEMPLOYED and has_business[row]
+            si_lifetime[row] += paid
+            tax_lifetime[row] += business
+            employed[row] += now != UNEMPLOYED
+            graduated = graduated_month[row]
+            for c in range(n_counters):
+                if month < counter_from[c] or (counter_study[c] and (graduated == NO_MONTH or month >= graduated)):
+                    continue
+                if counter_tax[c]:
+                    counters[row, c] += business
+                elif counter_cities[c, city[row]]:
+                    counters[row, c] += paid
+            workers[kept] = row
+            state[kept] = month_before(now, u[j], thresholds)
             kept += months_in_city[row] > back
     return kept
 

@@ -20,23 +20,9 @@ import numpy as np
 
 from sim.atomic import atomic_write_text
 from sim.errors import PersonFileError, Problem, ScenarioError
-from sim.ledger import BitLedger
 from sim.months import month_label, parse_month
-from sim.person import PersonRecord, _household_rows, unknown_city_problem
+from sim.person import PersonRecord, arrival_problems, persons_population, unknown_city_problem
 from sim.person_sources import PersonEntry, PersonSource, read_persons
-from sim.population import (
-    EDUCATION_INDEX,
-    FORMAL,
-    INFORMAL,
-    MONTH_DTYPE,
-    NO_MONTH,
-    OWN,
-    RENT,
-    SKILL_INDEX,
-    UNEMPLOYED,
-    Population,
-)
-from sim.provinces import PROVINCE_INDEX
 from sim.rules.channels import channel_eligible, evaluate_route
 from sim.rules.context import RuleContext
 from sim.rules.points import score
@@ -52,158 +38,6 @@ ITEM_PREFIX = "item."
 """Points items are columns ``item.<name>``, so that no name a scenario gives an item clashes with another column."""
 POINTS_DECIMALS = 4
 """Points are reported rounded as ``sim check`` reports them (and the threshold compared after rounding)."""
-
-
-# ------------------------------------------------------------------------------------- population
-
-
-def arrival_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:
-    """Why ``record`` cannot be checked in ``city`` in ``month``: no arrival there, or none before it."""
-    arrival = record.arrived.get(city)
-    if arrival is None:
-        return [
-            record.problem(
-                ("arrived",),
-                f"gives no arrival month in '{city}' (cities given: {', '.join(record.arrived)}).",
-                f"add arrived: {{{city}: YYYY-MM}}",
-            )
-        ]
-    if arrival >= month:
-        return [
-            record.problem(
-                ("arrived", city),
-                f"arrival {month_label(arrival)} is not before the month of application {month_label(month)}.",
-                "check the arrival month or choose a later --date",
-            )
-        ]
-    return []
-
-
-def batch_population(
-    records: list[PersonRecord], scenario: Scenario, city: str, month: int
-) -> tuple[Population, np.ndarray]:
-    """Every person's household as one population, histories closed up to ``month`` (exclusive).
-
-    Row for row, each household is what :func:`sim.person.person_population` builds for the
-    person alone (the person first, then their relatives); household ``i`` is person ``i``'s.
-
-    Parameters
-    ----------
-    records : list of PersonRecord
-        Validated persons, each with an arrival in ``city`` before ``month``.
-    scenario : Scenario
-    city : str
-        Id of the city where the persons apply.
-    month : int
-        Month index of the application.
-
-    Returns
-    -------
-    population, rows
-        The population and each person's row in it.
-    """
-    households = [_household_rows(record, month) for record in records]
-    sizes = np.array([len(rows) for rows in households], np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    n = int(sizes.sum())
-    flat = [row for rows in households for row in rows]
-    arrival = np.array([record.arrived[city] for record in records], MONTH_DTYPE)
-    community = np.array([record.housing.community_since or record.arrived[city] for record in records], MONTH_DTYPE)
-
-    def per_household(values: list | np.ndarray, dtype: type) -> np.ndarray:
-        return np.repeat(np.asarray(values, dtype), sizes)
-
-    def person_only(values: list, default: object, dtype: type) -> np.ndarray:
-        column = np.full(n, default, dtype)
-        column[starts] = np.asarray(values, dtype)
-        return column
-
-    paid = [record.paid_months(city) for record in records]
-    employed = [record.employed_months(city) for record in records]
-    permits = [record.residence_permit.get(city, NO_MONTH) for record in records]
-    int16_max = int(np.iinfo(np.int16).max)
-    pop = Population(
-        status=np.array([status for status, _, _ in flat], np.int8),
-        city=np.full(n, list(scenario.cities).index(city), np.int8),
-        household=np.repeat(np.arange(len(records), dtype=np.int32), sizes),
-        role=np.array([role for _, role, _ in flat], np.int8),
-        birth_month=np.array([birth for _, _, birth in flat], MONTH_DTYPE),
-        is_male=person_only([r.sex == "male" for r in records], False, bool),
-        education=person_only([EDUCATION_INDEX[r.education.level] for r in records], 0, np.int8),
-        skill=person_only([SKILL_INDEX[r.skill] for r in records], 0, np.int8),
-        graduated_month=person_only(
-            [NO_MONTH if r.education.graduated is None else r.education.graduated for r in records],
-            NO_MONTH,
-            MONTH_DTYPE,
-        ),
-        is_rural=person_only([r.origin.hukou == "rural" for r in records], False, bool),
-        has_land=person_only([r.origin.has_land for r in records], False, bool),
-        origin_province=person_only([PROVINCE_INDEX[r.origin.province] for r in records], 0, np.int8),
-        employment=person_only(
-            [
-                FORMAL if month - 1 in paid_i else INFORMAL if month - 1 in employed_i else UNEMPLOYED
-                for paid_i, employed_i in zip(paid, employed, strict=True)
-            ],
-            UNEMPLOYED,
-            np.int8,
-        ),
-        has_business=person_only([bool(r.tax.get(city)) for r in records], False, bool),
-        arrival_month=per_household(arrival, MONTH_DTYPE),
-        city_since=per_household(arrival, MONTH_DTYPE),
-        permit_month=person_only(
-            [p if p != NO_MONTH and p <= month else NO_MONTH for p in permits], NO_MONTH, MONTH_DTYPE
-        ),
-        community_since=per_household(community, MONTH_DTYPE),
-        tenure=per_household([RENT if r.housing.tenure == "rent" else OWN for r in records], np.int8),
-        owns_commercial=per_household([r.housing.owns_commercial_property for r in records], bool),
-        floor_area_m2=per_household([r.housing.floor_area_m2 or 0.0 for r in records], np.float32),
-        honours=person_only([r.honours for r in records], 0, np.int8),
-        sanctions=person_only([r.sanctions for r in records], 0, np.int8),
-        shortage_industry=person_only([r.shortage_industry for r in records], False, bool),
-        employed_months=person_only(
-            [min(sum(1 for m in months if m < month), int16_max) for months in employed], 0, np.int16
-        ),
-        **_ledgers(records, scenario, city, month, starts, n),
-    )
-    return pop, starts
-
-
-def _ledgers(
-    records: list[PersonRecord], scenario: Scenario, city: str, month: int, rows: np.ndarray, n: int
-) -> dict[str, object]:
-    """The persons' ledgers, closed month by month for all of them at once, as the model closes them."""
-    histories: list[list[list[tuple[int, int]]]] = [
-        [[*r.social_insurance.get(city, ()), *r.back_paid.get(city, ())] for r in records],
-        [list(r.back_paid.get(city, ())) for r in records],
-        [list(r.tax.get(city, ())) for r in records],
-    ]
-    for members in scenario.regions.values():
-        histories.append(
-            [
-                [
-                    span
-                    for member in members
-                    for key in ("social_insurance", "back_paid")
-                    for span in getattr(r, key).get(member, ())
-                ]
-                for r in records
-            ]
-        )
-    firsts = [first for history in histories for spans in history for first, _ in spans]
-    earliest = min(firsts, default=month)
-    span = max(month - earliest, 0)
-    bits = np.zeros((len(histories), span, len(records)), bool)
-    for kind, history in enumerate(histories):
-        for person, spans in enumerate(history):
-            for first, last in spans:
-                # Months from the application on are in the file but not yet in the history.
-                bits[kind, first - earliest : min(last, month - 1) - earliest + 1, person] = True
-    ledgers = [BitLedger.empty(n) for _ in histories]
-    for offset in range(span):
-        for ledger, kind_bits in zip(ledgers, bits, strict=True):
-            ledger.advance(rows, kind_bits[offset])
-    social_insurance, back_paid, tax, *region_paid = ledgers
-    return {"social_insurance": social_insurance, "back_paid": back_paid, "tax": tax, "region_paid": region_paid}
 
 
 # ------------------------------------------------------------------------------------------ check
@@ -314,7 +148,7 @@ def check_many(scenario: Scenario, city_id: str, month: int, records: list[Perso
         If the city is not in the scenario or no rules are in force in ``month``.
     """
     period, periods, rules = _rules(scenario, city_id, month)
-    pop, rows = batch_population(records, scenario, city_id, month)
+    pop, rows = persons_population(records, scenario, city_id, month)
     ctx = RuleContext(pop, month, region_index(scenario), rows=rows)
     kept = _grandfathered(scenario, city_id, periods, period, month, records)
     columns: dict[str, np.ndarray] = {}
@@ -410,7 +244,7 @@ def _grandfathered(
     if not before.any():
         return kept
     chosen = [r for r, is_before in zip(records, before, strict=True) if is_before]
-    pop, rows = batch_population(chosen, scenario, city_id, period.start_month)
+    pop, rows = persons_population(chosen, scenario, city_id, period.start_month)
     ctx = RuleContext(pop, period.start_month, region_index(scenario), rows=rows)
     found = np.full(len(chosen), -1, np.int64)
     for name, channel in periods[period.index - 1].channels():

@@ -101,3 +101,90 @@ class BitLedger:
     def take(self, rows: np.ndarray) -> BitLedger:
         """A copy of the ledger restricted to ``rows``."""
         return BitLedger(self.lo[rows], self.hi[rows], self.lifetime[rows])
+
+
+@dataclass(frozen=True)
+class CounterSpec:
+    """What an exact counter counts: months paid in the union of some ledgers, from a date on.
+
+    Attributes
+    ----------
+    kind : str
+        ``'social_insurance'`` or ``'tax'``.
+    city : bool
+        Whether months paid in the current city count (the city's ledger is in the union).
+    regions : tuple of int
+        Indices of the recognition regions whose ledgers are in the union, in increasing order.
+    counted_from : int or None
+        First month that counts (None: every month).
+    study : bool
+        Count only months before the person's graduation month (none if never graduated).
+    """
+
+    kind: str
+    city: bool
+    regions: tuple[int, ...]
+    counted_from: int | None
+    study: bool
+
+    def sort_key(self) -> tuple[str, bool, tuple[int, ...], int, bool]:
+        """A key that orders specs (``counted_from`` None first)."""
+        return (
+            self.kind,
+            self.city,
+            self.regions,
+            -(1 << 30) if self.counted_from is None else self.counted_from,
+            self.study,
+        )
+
+    def is_lifetime(self) -> bool:
+        """Whether the count is a ledger's own lifetime counter, so needs no array of its own.
+
+        The current city's ledger alone, or a single region's ledger alone (social insurance),
+        every month, not only while studying.
+        """
+        if self.counted_from is not None or self.study:
+            return False
+        return (self.city and not self.regions) or (not self.city and len(self.regions) == 1)
+
+    def without_city(self) -> CounterSpec:
+        """The same count without the current city's ledger (what remains after a move)."""
+        return CounterSpec(self.kind, False, self.regions, self.counted_from, self.study)
+
+
+@dataclass
+class Counters:
+    """Exact per-person counts over any span (see :class:`CounterSpec`), one column per spec.
+
+    Attributes
+    ----------
+    specs : tuple of CounterSpec
+        What each column counts.
+    values : ndarray of int16, shape (persons, specs)
+        The counts; a person's counters are adjacent, so the month's loop touches one cache line.
+    """
+
+    specs: tuple[CounterSpec, ...]
+    values: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, specs: tuple[CounterSpec, ...] = ()) -> Counters:
+        """Counters of ``n`` persons, all zero."""
+        return cls(specs, np.zeros((n, len(specs)), np.int16))
+
+    def column(self, spec: CounterSpec) -> int:
+        """Index of ``spec``'s column.
+
+        Raises
+        ------
+        KeyError
+            If the counters do not include ``spec`` (it was not collected from the scenario).
+        """
+        try:
+            return self.specs.index(spec)
+        except ValueError:
+            raise KeyError(f"no counter for {spec}: counters are collected from the scenario's rules") from None
+
+    def take(self, rows: np.ndarray) -> Counters:
+        """A copy restricted to ``rows``."""
+        return Counters(self.specs, self.values[rows])

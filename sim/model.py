@@ -52,6 +52,7 @@ from sim.results import RunResult
 from sim.rules.admission import decide_round
 from sim.rules.channels import channel_eligible
 from sim.rules.context import Households, RuleContext
+from sim.rules.counters import CounterPlan, clear_city
 from sim.rules.kernel import Program, compile_period, counts_from_a_date, verdict_bits
 from sim.rules.points import item_points, score
 from sim.rules.service import delay_months, effective_service, is_far, needs_home_trip, processing_days, trips
@@ -171,6 +172,7 @@ class SettlementModel(mesa.Model):
         self.scale = synthesis.scale
         self.n_households = synthesis.n_households
         self.regions = synthesis.regions
+        self.counter_plan = CounterPlan.of(self.population.counters.specs, scenario)
         self.city_ids = list(scenario.cities)
         self.timelines = [resolve_timeline(city.rules) for city in scenario.cities.values()]
         self.region_members = [
@@ -247,13 +249,16 @@ class SettlementModel(mesa.Model):
             period = rules_in_force(timeline, self.month)
             previous = self.periods[index]
             if period is not None and (previous is None or period.index != previous.index):
+                # A rule set in force at the start that follows another keeps its transition too;
+                # the scenario cannot start inside a grandfathering (see sim.scenario.schema).
                 transition = period.rules.transition
-                if transition.mode == "prospective" and previous is not None:
+                if transition.mode == "prospective" and period.index > 0:
                     period = RulePeriod(
                         period.start_month, count_from_start(period.rules, period.start_month), period.index
                     )
-                if transition.mode == "grandfather" and previous is not None:
-                    self._grandfather(index, previous, transition.grandfather_months)
+                if transition.mode == "grandfather" and period.index > 0 and self.month == period.start_month:
+                    before = previous if previous is not None else timeline[period.index - 1]
+                    self._grandfather(index, before, transition.grandfather_months)
                 self.periods[index] = period
                 self.seen_periods[index][period.index] = period
                 self._announce(index, period, first=self.month == self.scenario.start)
@@ -378,6 +383,7 @@ class SettlementModel(mesa.Model):
             np.array(self.region_members, bool).reshape(len(self.region_members), len(self.city_ids)),
             behaviour.back_payment_rate,
             windows,
+            self.counter_plan,
         )
 
     def reside(self) -> None:
@@ -396,7 +402,7 @@ class SettlementModel(mesa.Model):
         )
 
     def migrate(self) -> None:
-        """Households return home or move to another city (histories do not travel, regions' do)."""
+        """Households return home or move to another city (city ledgers stay; regions' and back-paid go along)."""
         pop, behaviour = self.pop, self.scenario.behaviour
         returning = phases.returning_home(
             pop,
@@ -427,8 +433,11 @@ class SettlementModel(mesa.Model):
         self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
         pop.applied_channel[rows] = NO_CHANNEL
         pop.decision_month[rows] = NO_MONTH
-        for ledger in (pop.social_insurance, pop.back_paid, pop.tax):
+        # Back-paid months stay with the person, as the regions' histories do: a rule recognising
+        # the old city's region counts them as back-paid.
+        for ledger in (pop.social_insurance, pop.tax):
             ledger.clear(rows)
+        clear_city(pop, rows)
 
     def collect(self) -> None:
         """Record this month's indicators per city (in real persons)."""
@@ -588,7 +597,7 @@ class SettlementModel(mesa.Model):
         key = (city, period.index, self.month if counts_from_a_date(period) else None)
         if key not in self._programs:
             self._programs = {k: v for k, v in self._programs.items() if k[2] is None}
-            self._programs[key] = compile_period(period, self.month, self.regions)
+            self._programs[key] = compile_period(period, self.month, self.regions, self.population.counters.specs)
         return self._programs[key]
 
     def _known_eligibility(
@@ -613,7 +622,7 @@ class SettlementModel(mesa.Model):
             if old is None:
                 known[these] = 0
                 continue
-            program = compile_period(old, self.month, self.regions)
+            program = compile_period(old, self.month, self.regions, self.population.counters.specs)
             known[these] &= verdict_bits(program, self.pop, rows[these], self.month, households)[0]
         return known
 
@@ -733,7 +742,7 @@ class SettlementModel(mesa.Model):
         rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index))
         if not len(rows):
             return
-        program = compile_period(previous, self.month, self.regions)
+        program = compile_period(previous, self.month, self.regions, self.population.counters.specs)
         old, _ = verdict_bits(program, pop, rows, self.month, Households(pop, self.month))
         old &= np.uint8(0xFF ^ (1 << POINTS))
         keep = old != 0

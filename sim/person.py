@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from sim.errors import PersonFileError, Problem, ScenarioError
-from sim.ledger import BitLedger
+from sim.ledger import BitLedger, Counters, CounterSpec
 from sim.months import month_index, month_label
 from sim.population import (
     CHILD,
@@ -45,6 +45,7 @@ from sim.population import (
     Population,
 )
 from sim.provinces import PROVINCE_INDEX, PROVINCES
+from sim.rules.counters import collect_specs
 from sim.scenario.loader import problem_from_error
 from sim.scenario.schema import Education, Scenario, Skill
 from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
@@ -270,6 +271,12 @@ class PersonRecord(PersonModel):
         """Social-insurance months paid in ``city``, back-paid months included."""
         return _months(self.social_insurance.get(city, ())) | _months(self.back_paid.get(city, ()))
 
+    def back_paid_months(self) -> set[int]:
+        """Months back-paid in any city and paid on time in none (paid on time somewhere is no back-payment)."""
+        back = set().union(*(_months(ranges) for ranges in self.back_paid.values()))
+        on_time = set().union(*(_months(ranges) for ranges in self.social_insurance.values()))
+        return back - on_time
+
     def employed_months(self, city: str) -> set[int]:
         """Months employed in ``city`` (by default the months with social insurance listed)."""
         source = self.social_insurance if self.employment is None else self.employment
@@ -381,7 +388,32 @@ def _cross_checks(record: PersonRecord) -> list[Problem]:
             problems.append(
                 record.problem(("back_paid", city), f"city '{city}' has no arrival month.", f"add arrived.{city}")
             )
+        both = _months(record.social_insurance.get(city, ())) & _months(record.back_paid[city])
+        if both:
+            problems.append(
+                record.problem(
+                    ("back_paid", city),
+                    f"lists {_month_list(both)} as back-paid, but social_insurance.{city} lists "
+                    f"{'it' if len(both) == 1 else 'them'} as paid: a month is either paid on time or back-paid.",
+                    f"remove {'it' if len(both) == 1 else 'them'} from social_insurance.{city} if back-paid "
+                    f"(补缴), or from back_paid.{city} if paid on time",
+                )
+            )
     return problems
+
+
+def _month_list(months: set[int]) -> str:
+    """Months as ranges, e.g. '2018-01..2018-03, 2019-07'."""
+    ordered = sorted(months)
+    ranges: list[list[int]] = []
+    for month in ordered:
+        if ranges and month == ranges[-1][1] + 1:
+            ranges[-1][1] = month
+        else:
+            ranges.append([month, month])
+    return ", ".join(
+        month_label(first) if first == last else f"{month_label(first)}..{month_label(last)}" for first, last in ranges
+    )
 
 
 # ------------------------------------------------------------------------------------- population
@@ -419,103 +451,188 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
     PersonFileError
         If the person file gives no arrival in ``city`` or one after ``month``.
     """
-    city_ids = list(scenario.cities)
     if city not in scenario.cities:
         raise ScenarioError([unknown_city_problem(scenario, city)])
+    problems = arrival_problems(record, city, month)
+    if problems:
+        raise PersonFileError(problems)
+    pop, _ = persons_population([record], scenario, city, month)
+    return pop, 0
+
+
+def arrival_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:
+    """Why ``record`` cannot be checked in ``city`` in ``month``: no arrival there, or none before it."""
     arrival = record.arrived.get(city)
     if arrival is None:
-        raise PersonFileError(
-            [
-                record.problem(
-                    ("arrived",),
-                    f"gives no arrival month in '{city}' (cities given: {', '.join(record.arrived)}).",
-                    f"add arrived: {{{city}: YYYY-MM}}",
-                )
-            ]
-        )
+        return [
+            record.problem(
+                ("arrived",),
+                f"gives no arrival month in '{city}' (cities given: {', '.join(record.arrived)}).",
+                f"add arrived: {{{city}: YYYY-MM}}",
+            )
+        ]
     if arrival >= month:
-        raise PersonFileError(
-            [
-                record.problem(
-                    ("arrived", city),
-                    f"arrival {month_label(arrival)} is not before the month of application {month_label(month)}.",
-                    "check the arrival month or choose a later --date",
-                )
-            ]
-        )
-    rows = _household_rows(record, month)
-    n = len(rows)
-    permit = record.residence_permit.get(city, NO_MONTH)
-    paid = record.paid_months(city)
-    employed = record.employed_months(city)
-    tax = _months(record.tax.get(city, ()))
-    area = record.housing.floor_area_m2 or 0.0
-    person = {
-        "education": EDUCATION_INDEX[record.education.level],
-        "skill": SKILL_INDEX[record.skill],
-        "graduated_month": NO_MONTH if record.education.graduated is None else record.education.graduated,
-        "is_rural": record.origin.hukou == "rural",
-        "has_land": record.origin.has_land,
-        "origin_province": PROVINCE_INDEX[record.origin.province],
-        "employment": FORMAL if month - 1 in paid else INFORMAL if month - 1 in employed else UNEMPLOYED,
-        "has_business": bool(tax),
-        "permit_month": permit if permit != NO_MONTH and permit <= month else NO_MONTH,
-        "honours": record.honours,
-        "sanctions": record.sanctions,
-        "shortage_industry": record.shortage_industry,
-        "employed_months": min(sum(1 for m in employed if m < month), np.iinfo(np.int16).max),
-    }
-    columns: dict[str, np.ndarray] = {
-        "status": np.array([status for status, _, _ in rows], np.int8),
-        "city": np.full(n, city_ids.index(city), np.int8),
-        "household": np.zeros(n, np.int32),
-        "role": np.array([role for _, role, _ in rows], np.int8),
-        "birth_month": np.array([birth for _, _, birth in rows], MONTH_DTYPE),
-        "is_male": np.array([record.sex == "male"] + [False] * (n - 1), bool),
-        "arrival_month": np.full(n, arrival, MONTH_DTYPE),
-        "city_since": np.full(n, arrival, MONTH_DTYPE),
-        "community_since": np.full(n, record.housing.community_since or arrival, MONTH_DTYPE),
-        "tenure": np.full(n, RENT if record.housing.tenure == "rent" else OWN, np.int8),
-        "owns_commercial": np.full(n, record.housing.owns_commercial_property, bool),
-        "floor_area_m2": np.full(n, area, np.float32),
-    }
-    defaults = {
-        "education": (0, np.int8),
-        "skill": (0, np.int8),
-        "graduated_month": (NO_MONTH, MONTH_DTYPE),
-        "is_rural": (False, bool),
-        "has_land": (False, bool),
-        "origin_province": (0, np.int8),
-        "employment": (UNEMPLOYED, np.int8),
-        "has_business": (False, bool),
-        "permit_month": (NO_MONTH, MONTH_DTYPE),
-        "honours": (0, np.int8),
-        "sanctions": (0, np.int8),
-        "shortage_industry": (False, bool),
-        "employed_months": (0, np.int16),
-    }
-    for key, (default, dtype) in defaults.items():
-        values = np.full(n, default, dtype)
-        values[0] = person[key]
-        columns[key] = values
-    region_months = []
-    for members in scenario.regions.values():
-        months: set[int] = set()
-        for member in members:
-            months |= record.paid_months(member)
-        region_months.append(months)
-    back = _months(record.back_paid.get(city, ()))
-    histories = [paid, back, tax, *region_months]
-    ledgers = _ledgers(histories, n, month)
-    social_insurance, back_paid, tax_ledger, *region_paid = ledgers
+        return [
+            record.problem(
+                ("arrived", city),
+                f"arrival {month_label(arrival)} is not before the month of application {month_label(month)}.",
+                "check the arrival month or choose a later --date",
+            )
+        ]
+    return []
+
+
+def persons_population(
+    records: list[PersonRecord], scenario: Scenario, city: str, month: int
+) -> tuple[Population, np.ndarray]:
+    """Every person's household as one population, histories closed up to ``month`` (exclusive).
+
+    Household ``i`` is person ``i``'s, its rows laid out as :func:`person_population` describes
+    (the person first, then their relatives). One person's check and many persons' checks build
+    their populations here, so they cannot differ.
+
+    Parameters
+    ----------
+    records : list of PersonRecord
+        Validated persons, each with an arrival in ``city`` before ``month``.
+    scenario : Scenario
+    city : str
+        Id of the city where the persons apply.
+    month : int
+        Month index of the application.
+
+    Returns
+    -------
+    population, rows
+        The population and each person's row in it.
+    """
+    households = [_household_rows(record, month) for record in records]
+    sizes = np.array([len(rows) for rows in households], np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    n = int(sizes.sum())
+    flat = [row for rows in households for row in rows]
+    arrival = np.array([record.arrived[city] for record in records], MONTH_DTYPE)
+    community = np.array([record.housing.community_since or record.arrived[city] for record in records], MONTH_DTYPE)
+
+    def per_household(values: list | np.ndarray, dtype: type) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype), sizes)
+
+    def person_only(values: list, default: object, dtype: type) -> np.ndarray:
+        column = np.full(n, default, dtype)
+        column[starts] = np.asarray(values, dtype)
+        return column
+
+    paid = [record.paid_months(city) for record in records]
+    employed = [record.employed_months(city) for record in records]
+    permits = [record.residence_permit.get(city, NO_MONTH) for record in records]
+    int16_max = int(np.iinfo(np.int16).max)
     pop = Population(
-        **columns,
-        social_insurance=social_insurance,
-        back_paid=back_paid,
-        tax=tax_ledger,
-        region_paid=region_paid,
+        status=np.array([status for status, _, _ in flat], np.int8),
+        city=np.full(n, list(scenario.cities).index(city), np.int8),
+        household=np.repeat(np.arange(len(records), dtype=np.int32), sizes),
+        role=np.array([role for _, role, _ in flat], np.int8),
+        birth_month=np.array([birth for _, _, birth in flat], MONTH_DTYPE),
+        is_male=person_only([r.sex == "male" for r in records], False, bool),
+        education=person_only([EDUCATION_INDEX[r.education.level] for r in records], 0, np.int8),
+        skill=person_only([SKILL_INDEX[r.skill] for r in records], 0, np.int8),
+        graduated_month=person_only(
+            [NO_MONTH if r.education.graduated is None else r.education.graduated for r in records],
+            NO_MONTH,
+            MONTH_DTYPE,
+        ),
+        is_rural=person_only([r.origin.hukou == "rural" for r in records], False, bool),
+        has_land=person_only([r.origin.has_land for r in records], False, bool),
+        origin_province=person_only([PROVINCE_INDEX[r.origin.province] for r in records], 0, np.int8),
+        employment=person_only(
+            [
+                FORMAL if month - 1 in paid_i else INFORMAL if month - 1 in employed_i else UNEMPLOYED
+                for paid_i, employed_i in zip(paid, employed, strict=True)
+            ],
+            UNEMPLOYED,
+            np.int8,
+        ),
+        has_business=person_only([bool(r.tax.get(city)) for r in records], False, bool),
+        arrival_month=per_household(arrival, MONTH_DTYPE),
+        city_since=per_household(arrival, MONTH_DTYPE),
+        permit_month=person_only(
+            [p if p != NO_MONTH and p <= month else NO_MONTH for p in permits], NO_MONTH, MONTH_DTYPE
+        ),
+        community_since=per_household(community, MONTH_DTYPE),
+        tenure=per_household([RENT if r.housing.tenure == "rent" else OWN for r in records], np.int8),
+        owns_commercial=per_household([r.housing.owns_commercial_property for r in records], bool),
+        floor_area_m2=per_household([r.housing.floor_area_m2 or 0.0 for r in records], np.float32),
+        honours=person_only([r.honours for r in records], 0, np.int8),
+        sanctions=person_only([r.sanctions for r in records], 0, np.int8),
+        shortage_industry=person_only([r.shortage_industry for r in records], False, bool),
+        employed_months=person_only(
+            [min(sum(1 for m in months if m < month), int16_max) for months in employed], 0, np.int16
+        ),
+        **_ledgers(records, scenario, city, month, starts, n),
+        counters=_counters(records, scenario, city, month, n, starts),
     )
-    return pop, 0
+    return pop, starts
+
+
+def _ledgers(
+    records: list[PersonRecord], scenario: Scenario, city: str, month: int, rows: np.ndarray, n: int
+) -> dict[str, object]:
+    """The persons' ledgers, closed month by month for all of them at once, as the model closes them."""
+    regions = [
+        [set().union(*(r.paid_months(member) for member in members)) for r in records]
+        for members in scenario.regions.values()
+    ]
+    histories: list[list[set[int]]] = [
+        [r.paid_months(city) for r in records],
+        [r.back_paid_months() for r in records],
+        [_months(r.tax.get(city, ())) for r in records],
+        *regions,
+    ]
+    earliest = min((min(months) for history in histories for months in history if months), default=month)
+    span = max(month - earliest, 0)
+    bits = np.zeros((len(histories), span, len(records)), bool)
+    for kind, history in enumerate(histories):
+        for person, months in enumerate(history):
+            # Months from the application on are in the file but not yet in the history.
+            offsets = [m - earliest for m in months if earliest <= m < month]
+            bits[kind, offsets, person] = True
+    ledgers = [BitLedger.empty(n) for _ in histories]
+    for offset in range(span):
+        for ledger, kind_bits in zip(ledgers, bits, strict=True):
+            ledger.advance(rows, kind_bits[offset])
+    social_insurance, back_paid, tax, *region_paid = ledgers
+    return {"social_insurance": social_insurance, "back_paid": back_paid, "tax": tax, "region_paid": region_paid}
+
+
+def _counters(
+    records: list[PersonRecord], scenario: Scenario, city: str, month: int, n: int, rows: np.ndarray
+) -> Counters:
+    """The exact counts the scenario's rules read, on each person's row, from their full month lists."""
+    specs = collect_specs(scenario)
+    counters = Counters.empty(n, specs)
+    for record, row in zip(records, rows, strict=True):
+        paid = record.paid_months(city)
+        tax = _months(record.tax.get(city, ()))
+        region_months = [
+            set().union(*(record.paid_months(member) for member in members)) for members in scenario.regions.values()
+        ]
+        for column, spec in enumerate(specs):
+            counters.values[row, column] = _count(spec, paid, tax, region_months, record.education.graduated, month)
+    return counters
+
+
+def _count(
+    spec: CounterSpec, paid: set[int], tax: set[int], region_months: list[set[int]], graduated: int | None, month: int
+) -> int:
+    """The person's count ``spec`` before ``month``, from their full month lists."""
+    if spec.kind == "tax":
+        months = set(tax) if spec.city else set()
+    else:
+        months = set(paid) if spec.city else set()
+        for region in spec.regions:
+            months |= region_months[region]
+    first = spec.counted_from if spec.counted_from is not None else min(months, default=month)
+    last = month if not spec.study else min(month, NO_MONTH if graduated is None else graduated)
+    return sum(1 for m in months if first <= m < last)
 
 
 def unknown_city_problem(scenario: Scenario, city: str) -> Problem:
@@ -557,16 +674,3 @@ def _household_rows(record: PersonRecord, month: int) -> list[tuple[int, int, in
         rows.append((status(settled.parents), parent_roles[min(index, len(parent_roles) - 1)], birth))
     rows.extend((MIGRANT, CHILD, month - 12 * OTHER_MEMBER_AGE_YEARS) for _ in range(household.others))
     return rows
-
-
-def _ledgers(histories: list[set[int]], n: int, month: int) -> list[BitLedger]:
-    """One ledger per history with the person's months on row 0, closed month by month up to ``month - 1``."""
-    ledgers = [BitLedger.empty(n) for _ in histories]
-    earliest = min((min(months) for months in histories if months), default=month)
-    every_row = np.arange(n)
-    for current in range(earliest, month):
-        for ledger, months in zip(ledgers, histories, strict=True):
-            bit = np.zeros(n, bool)
-            bit[0] = current in months
-            ledger.advance(every_row, bit)
-    return ledgers

@@ -17,6 +17,7 @@ from sim import _loops
 from sim.behaviour import YEARS_IN_CITY_CAP
 from sim.households import by_household
 from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
+from sim.rules.counters import CounterPlan
 from sim.scenario.schema import CHANNELS, Intention
 from sim.streams import Streams
 from sim.threads import in_two_halves
@@ -36,8 +37,9 @@ def work_and_contribute(
     region_members: np.ndarray,
     back_rate: float,
     back_windows: np.ndarray,
+    counters: CounterPlan,
 ) -> None:
-    """Employment transitions, then this month's ledgers and back-payment, for every migrant of ``pop``.
+    """Employment transitions, then this month's ledgers, counters and back-payment, for every migrant of ``pop``.
 
     Settled and departed persons are passed over (nothing reads their histories again); every
     row still takes its uniforms, so that slot ``i`` always gets the ``i``-th.
@@ -63,6 +65,8 @@ def work_and_contribute(
         Share of persons paying again who back-pay their recent gaps.
     back_windows : ndarray of int64
         Months that may be back-paid, per city (0: back payment not allowed).
+    counters : CounterPlan
+        What each of ``pop.counters`` counts (see :mod:`sim.rules.counters`).
     """
     regions = pop.region_paid
     region_lo = [r.lo for r in regions]
@@ -104,6 +108,12 @@ def work_and_contribute(
             streams.cursor("back_payment", month, a) if back else np.zeros(0, np.uint64),
             np.float32(back_rate),
             back_windows,
+            pop.graduated_month[a:b],
+            pop.counters.values[a:b],
+            counters.cities,
+            counters.tax,
+            counters.first,
+            counters.study,
         )
 
     in_two_halves(pop.size, SPLIT_MIN, rows)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from sim.ledger import BitLedger
+from sim.ledger import BitLedger, Counters
 from sim.scenario.schema import EDUCATION_LEVELS, SKILL_LEVELS
 
 NO_MONTH = -1
@@ -73,9 +73,10 @@ class Population:
     shortage_industry: np.ndarray  # bool
     employed_months: np.ndarray  # int16, months employed in the current city
     social_insurance: BitLedger  # paid in the current city (back-paid months included)
-    back_paid: BitLedger  # which of those months were back-paid
+    back_paid: BitLedger  # months back-paid in any city (kept on a move, as the regions' histories are)
     tax: BitLedger  # business tax paid in the current city
     region_paid: list[BitLedger] = field(default_factory=list)  # paid anywhere in region r
+    counters: Counters = field(default_factory=lambda: Counters.empty(0))  # exact counts over any span
     applied_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
     applied_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     decision_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
@@ -86,6 +87,8 @@ class Population:
 
     def __post_init__(self) -> None:
         n = len(self.status)
+        if not self.counters.specs and len(self.counters.values) != n:
+            self.counters = Counters.empty(n)
         for name, default, dtype in (
             ("applied_month", NO_MONTH, MONTH_DTYPE),
             ("applied_channel", NO_CHANNEL, np.int8),
@@ -129,6 +132,8 @@ class Population:
                 values[f.name] = BitLedger(value.lo[:n], value.hi[:n], value.lifetime[:n])
             elif isinstance(value, list):
                 values[f.name] = [BitLedger(v.lo[:n], v.hi[:n], v.lifetime[:n]) for v in value]
+            elif isinstance(value, Counters):
+                values[f.name] = Counters(value.specs, value.values[:n])
             else:
                 values[f.name] = value[:n]
         return Population(**values)  # type: ignore[arg-type]
@@ -139,6 +144,8 @@ def _arrays(value: object) -> list[np.ndarray]:
         return [value.lo, value.hi, value.lifetime]
     if isinstance(value, list):
         return [a for ledger in value for a in _arrays(ledger)]
+    if isinstance(value, Counters):
+        return [value.values]
     return [value]  # type: ignore[list-item]
 
 

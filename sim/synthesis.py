@@ -7,8 +7,10 @@ migrants and every future arrival, inactive until its arrival month — so that 
 assigned in an order that no rule can change (common random numbers).
 
 Contribution histories before the start are simulated backwards from each person's
-current employment state with the scenario's monthly transition rates, for the months
-they have lived in the city (at most the 128 months a ledger holds).
+current employment state with the scenario's monthly transition rates, month by month for
+every month they have lived in the city: the last 128 months into the ledgers' bits, every
+month into the lifetime counts, the months employed and the exact counters the scenario's
+rules need (:mod:`sim.rules.counters`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim._loops import history_month
-from sim.ledger import HISTORY_MONTHS, BitLedger
+from sim._loops import count_bits, history_month, history_older
+from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, CounterSpec
 from sim.population import (
     CHILD,
     EDUCATION_INDEX,
@@ -37,6 +39,7 @@ from sim.population import (
     UNEMPLOYED,
     Population,
 )
+from sim.rules.counters import CounterPlan, collect_specs
 from sim.scenario.schema import EmploymentDynamics, PopulationSpec, Scenario, parse_age_band
 from sim.streams import Streams, unbiased_round
 
@@ -103,8 +106,16 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     regions = region_index(scenario)
     city_ids = list(scenario.cities)
     region_cities = [np.array([city_ids.index(c) for c in members], np.int8) for members in scenario.regions.values()]
-    pop = _population(columns, len(regions))
-    _simulate_history(pop, columns["months_in_city"], scenario.behaviour.employment, scenario.start, streams)
+    specs = collect_specs(scenario)
+    pop = _population(columns, len(regions), specs)
+    _simulate_history(
+        pop,
+        columns["months_in_city"],
+        scenario.behaviour.employment,
+        scenario.start,
+        streams,
+        CounterPlan.of(specs, scenario),
+    )
     for index, members in enumerate(region_cities):
         inside = np.isin(pop.city, members)
         ledger, paid = pop.region_paid[index], pop.social_insurance
@@ -262,7 +273,7 @@ def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return columns
 
 
-def _population(columns: dict[str, np.ndarray], n_regions: int) -> Population:
+def _population(columns: dict[str, np.ndarray], n_regions: int, specs: tuple[CounterSpec, ...]) -> Population:
     n = len(columns["status"])
     fields = {k: v for k, v in columns.items() if k != "months_in_city"}
     return Population(
@@ -272,13 +283,19 @@ def _population(columns: dict[str, np.ndarray], n_regions: int) -> Population:
         back_paid=BitLedger.empty(n),
         tax=BitLedger.empty(n),
         region_paid=[BitLedger.empty(n) for _ in range(n_regions)],
+        counters=Counters.empty(n, specs),
     )
 
 
 def _simulate_history(
-    pop: Population, months_in_city: np.ndarray, dynamics: EmploymentDynamics, start: int, streams: Streams
+    pop: Population,
+    months_in_city: np.ndarray,
+    dynamics: EmploymentDynamics,
+    start: int,
+    streams: Streams,
+    plan: CounterPlan,
 ) -> None:
-    """Fill the ledgers of the initial migrants by stepping their employment backwards in time."""
+    """Fill the ledgers and counters of the initial migrants by stepping their employment backwards in time."""
     # The initial migrants are the first slots; only they have a history before the start.
     pop = pop.prefix(int((pop.status == MIGRANT).sum()))
     months_in_city = months_in_city[: pop.size]
@@ -298,9 +315,8 @@ def _simulate_history(
     state = pop.employment[workers]
     employed = np.zeros(pop.size, np.int16)
     present = len(workers)
-    for back in range(1, HISTORY_MONTHS + 1):
-        if present == 0:
-            break
+    back = 1
+    while present and back <= HISTORY_MONTHS:
         present = history_month(
             present,
             back,
@@ -316,12 +332,50 @@ def _simulate_history(
             pop.tax.hi,
             employed,
         )
-    older = np.maximum(months_in_city - HISTORY_MONTHS, 0)
-    recent_formal = pop.social_insurance.lo, pop.social_insurance.hi
-    paid = np.bitwise_count(recent_formal[0]) + np.bitwise_count(recent_formal[1])
-    share = paid / np.maximum(np.minimum(months_in_city, HISTORY_MONTHS), 1)
-    pop.social_insurance.lifetime[:] = (paid + np.round(older * share)).astype(np.int16)
-    pop.tax.lifetime[:] = np.bitwise_count(pop.tax.lo) + np.bitwise_count(pop.tax.hi)
-    pop.employed_months[:] = employed + np.round(
-        older * employed / np.maximum(np.minimum(months_in_city, HISTORY_MONTHS), 1)
-    ).astype(np.int16)
+        back += 1
+    # Older months have no bits; the same draws carry on into the counts.
+    while present:
+        present = history_older(
+            present,
+            back,
+            start - back,
+            workers,
+            state,
+            months_in_city,
+            pop.has_business.view(np.uint8),
+            streams.uniform_at("history", start - back, workers[:present]),
+            thresholds,
+            pop.city,
+            pop.graduated_month,
+            pop.counters.values,
+            plan.cities,
+            plan.tax,
+            plan.first,
+            plan.study,
+            pop.social_insurance.lifetime,
+            pop.tax.lifetime,
+            employed,
+        )
+        back += 1
+    for ledger in (pop.social_insurance, pop.tax):
+        ledger.lifetime += np.bitwise_count(ledger.lo) + np.bitwise_count(ledger.hi)
+    pop.employed_months[:] = employed
+    _count_recent(pop, start, plan)
+
+
+def _count_recent(pop: Population, start: int, plan: CounterPlan) -> None:
+    """Add the months of the ledgers' bits (the 128 before ``start``) to the counters."""
+    count_bits(
+        start - 1,
+        pop.social_insurance.lo,
+        pop.social_insurance.hi,
+        pop.tax.lo,
+        pop.tax.hi,
+        pop.city,
+        pop.graduated_month,
+        pop.counters.values,
+        plan.cities,
+        plan.tax,
+        plan.first,
+        plan.study,
+    )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from sim.ledger import BitLedger
+from sim.ledger import BitLedger, Counters, CounterSpec, window_masks_per_row
 from sim.months import month_index, month_label
 from sim.population import (
     EDUCATION_INDEX,
@@ -64,7 +64,7 @@ def histories(rows: Sequence[tuple[Iterable[int], Iterable[int]]]) -> History:
     backs = [frozenset(back) for _, back in rows]
     paid = ledger(*(frozenset(p) | b for (p, _), b in zip(rows, backs, strict=True)))
     back_ledger = ledger(*backs)
-    return History(paid.lo, paid.hi, paid.lifetime, back_ledger.lo, back_ledger.hi)
+    return History(paid.lo, paid.hi, back_ledger.lo, back_ledger.hi, paid.lifetime)
 
 
 def age_birth_month(age_years: int, month: int = T) -> int:
@@ -130,7 +130,9 @@ _DTYPES: dict[str, type] = {
 _HISTORY_KEYS = ("paid_ago", "back_paid_ago", "tax_paid_ago", "region_paid_ago")
 
 
-def population(*persons: Mapping[str, object], n_regions: int = 0) -> Population:
+def population(
+    *persons: Mapping[str, object], n_regions: int = 0, specs: Sequence[CounterSpec] = (), month: int = T
+) -> Population:
     """A population with one row per mapping; unspecified fields take plain defaults.
 
     Defaults: a migrant head of their own household (household id = row), born 1990-01,
@@ -138,6 +140,7 @@ def population(*persons: Mapping[str, object], n_regions: int = 0) -> Population
     nothing paid. Besides the :class:`Population` field names, a person may give ``age`` (years
     in :data:`T`), ``education`` / ``skill`` by level name, ``paid_ago`` and ``back_paid_ago``
     (social insurance), ``tax_paid_ago``, and ``region_paid_ago`` (one collection per region).
+    The counters ``specs`` are counted from these lists, months ago before ``month``.
     """
     allowed = {*_DTYPES, *_HISTORY_KEYS, "age"}
     for row, person in enumerate(persons):
@@ -164,13 +167,33 @@ def population(*persons: Mapping[str, object], n_regions: int = 0) -> Population
     paid = [p | b for p, b in zip(rows_of("paid_ago"), back, strict=True)]
     region_rows: list[Sequence[Iterable[int]]] = [p.get("region_paid_ago", ()) for p in persons]  # type: ignore[misc]
     regions = [ledger(*(rows[r] if r < len(rows) else () for rows in region_rows)) for r in range(n_regions)]
+    counters = Counters.empty(len(persons), tuple(specs))
+    taxes = rows_of("tax_paid_ago")
+    for row in range(len(persons)):
+        region_months = [frozenset(rows) for rows in region_rows[row]]
+        for column, spec in enumerate(specs):
+            if spec.kind == "tax":
+                ago = set(taxes[row]) if spec.city else set()
+            else:
+                ago = set(paid[row]) if spec.city else set()
+                for r in spec.regions:
+                    ago |= region_months[r] if r < len(region_months) else set()
+            counters.values[row, column] = recount(ago, spec, int(arrays["graduated_month"][row]), month)
     return Population(
         **arrays,
         social_insurance=ledger(*paid),
         back_paid=ledger(*back),
-        tax=ledger(*rows_of("tax_paid_ago")),
+        tax=ledger(*taxes),
         region_paid=regions,
+        counters=counters,
     )
+
+
+def recount(paid_ago: Iterable[int], spec: CounterSpec, graduated: int, month: int = T) -> int:
+    """The count ``spec`` of one person from an explicit list of months ago, by brute force."""
+    paid = [month - ago for ago in paid_ago]
+    first = spec.counted_from if spec.counted_from is not None else min(paid, default=month)
+    return sum(1 for m in paid if m >= first and (not spec.study or (graduated != NO_MONTH and m < graduated)))
 
 
 def context(
@@ -188,3 +211,36 @@ def context(
 def ago_label(months_ago: int, month: int = T) -> str:
     """``YYYY-MM`` of the month ``months_ago`` before ``month`` (scenario dates are labels, not indices)."""
     return month_label(month - months_ago)
+
+
+def with_counters(pop: Population, specs: Sequence[CounterSpec], month: int, seed: int = 0) -> Population:
+    """``pop`` (a copy of its rows) with counters for ``specs`` that agree with its ledgers.
+
+    Each count is the months of its union among the 128 bits (since its date, before
+    graduation when it counts study), plus, when the span reaches further back, a random number
+    of older months no larger than the months lived in the city before the bits allow.
+    """
+    rng = np.random.default_rng(seed)
+    pop = pop.prefix(pop.size)
+    lived = np.maximum(month - pop.city_since.astype(np.int64), 0)
+    graduated = pop.graduated_month.astype(np.int64)
+    values = np.zeros((pop.size, len(specs)), np.int16)
+    for column, spec in enumerate(specs):
+        ledger = getattr(pop, spec.kind)
+        lo = ledger.lo if spec.city else np.zeros_like(ledger.lo)
+        hi = ledger.hi if spec.city else np.zeros_like(ledger.hi)
+        for r in spec.regions:
+            lo, hi = lo | pop.region_paid[r].lo, hi | pop.region_paid[r].hi
+        span = lived if spec.counted_from is None else np.minimum(lived, max(0, month - spec.counted_from))
+        first_lo, first_hi = window_masks_per_row(np.minimum(span, 128))
+        lo, hi = lo & first_lo, hi & first_hi
+        if spec.study:
+            since_lo, since_hi = window_masks_per_row(np.clip(month - graduated, 0, 128))
+            never = graduated == NO_MONTH
+            lo, hi = np.where(never, 0, lo & ~since_lo), np.where(never, 0, hi & ~since_hi)
+        older = rng.integers(0, np.maximum(span - 128, 0) + 1)
+        if spec.study:
+            older = np.where(graduated == NO_MONTH, 0, np.minimum(older, np.maximum(graduated - (month - 128), 0)))
+        values[:, column] = np.bitwise_count(lo) + np.bitwise_count(hi) + older
+    pop.counters = Counters(tuple(specs), values)
+    return pop

@@ -143,7 +143,7 @@ def _checks(c: Conditions, ctx: RuleContext, *, verdict_only: bool = False) -> l
         if rule is not None and verdict_only:
             checks.append(Check(kind, ctx.count_ok(kind, rule), rule=rule))
         elif rule is not None:
-            result = evaluate_count(rule, ctx.history(kind, rule.recognised_in), month)
+            result = evaluate_count(rule, ctx.history_for(kind, rule), month)
             checks.append(Check(kind, result.ok, result.have, rule.months, result, rule))
     for name, have in (
         ("residence_months_min", ctx.months_in_city),

@@ -7,9 +7,10 @@ from functools import cached_property
 import numpy as np
 
 from sim.households import household_totals
-from sim.ledger import BitLedger, window_masks_per_row
+from sim.ledger import BitLedger, Counters, window_masks_per_row
 from sim.population import NO_MONTH, Population
-from sim.rules.counting import History, count_ok, filled_count_ok
+from sim.rules.counters import counted, spec_of
+from sim.rules.counting import History, count_ok, filled_count_ok, needs_total
 from sim.scenario.schema import CountRule
 
 
@@ -71,6 +72,7 @@ class RuleContext:
         self.filled = filled
         self.households = households if households is not None else Households(pop, month)
         self._histories: dict[tuple[str, tuple[str, ...]], History] = {}
+        self._counts: dict[tuple[str, tuple[str, ...], int | None, bool], np.ndarray] = {}
         self._verdicts: dict[tuple[str, str, CountRule], np.ndarray] = {}
 
     @cached_property
@@ -104,7 +106,7 @@ class RuleContext:
         """Verdict of a counting rule on ``kind`` months, computed once per rule and month."""
         key = ("ok", kind, rule)
         if key not in self._verdicts:
-            self._verdicts[key] = count_ok(rule, self.history(kind, rule.recognised_in), self.month)
+            self._verdicts[key] = count_ok(rule, self.history_for(kind, rule), self.month)
         return self._verdicts[key]
 
     def filled_ok(self, rule: CountRule) -> np.ndarray:
@@ -127,27 +129,63 @@ class RuleContext:
         return self.households.has_settled_adult[self.pop.household]
 
     def history(self, kind: str, recognised_in: tuple[str, ...] = ()) -> History:
-        """Paid months of ``kind`` ('social_insurance' or 'tax'), combined over recognised regions."""
+        """Paid months of ``kind`` ('social_insurance' or 'tax') in the last 128, combined over recognised regions."""
         key = (kind, tuple(sorted(recognised_in)))
         if key not in self._histories:
             self._histories[key] = self._filled_history() if self.filled else self._history(kind, key[1])
         return self._histories[key]
 
+    def history_for(self, kind: str, rule: CountRule) -> History:
+        """The history ``rule`` reads, with its exact total when it counts further back than 128 months."""
+        history = self.history(kind, rule.recognised_in)
+        if not needs_total(rule, self.month):
+            return history
+        total = self.count(kind, rule.recognised_in, rule.counted_from)
+        return History(history.lo, history.hi, history.back_lo, history.back_hi, total)
+
+    def count(
+        self, kind: str, recognised_in: tuple[str, ...] = (), counted_from: int | None = None, study: bool = False
+    ) -> np.ndarray:
+        """Exact months of ``kind`` paid before this month, over any span (see :mod:`sim.rules.counters`).
+
+        Parameters
+        ----------
+        kind : str
+            'social_insurance' or 'tax'.
+        recognised_in : tuple of str
+            Regions whose months count with the city's (a month paid in two counts once).
+        counted_from : int, optional
+            First month that counts.
+        study : bool
+            Count only months before the person's graduation month.
+        """
+        key = (kind, tuple(sorted(recognised_in)), counted_from, study)
+        if key not in self._counts:
+            if self.filled:
+                if study:
+                    raise ValueError("the 'had every gap been paid' view counts no months while studying")
+                countable = self.month - counted_from if counted_from is not None else np.iinfo(np.int16).max
+                value = np.minimum(self.months_in_city, max(countable, 0)).astype(np.int16)
+            else:
+                value = counted(self.pop, spec_of(kind, key[1], counted_from, study, self.regions))
+            self._counts[key] = value
+        return self._counts[key]
+
     def _history(self, kind: str, regions: tuple[str, ...]) -> History:
         ledger: BitLedger = getattr(self.pop, kind)
-        lo, hi, lifetime = ledger.lo, ledger.hi, ledger.lifetime
+        lo, hi = ledger.lo, ledger.hi
         for region in regions if kind == "social_insurance" else ():
             other = self.pop.region_paid[self.regions[region]]
             lo, hi = lo | other.lo, hi | other.hi
-            lifetime = np.maximum(lifetime, other.lifetime)
+        # Back-paid months are kept per person, whichever city they were back-paid in.
         back = self.pop.back_paid if kind == "social_insurance" else None
         zeros = np.zeros_like(lo)
-        return History(lo, hi, lifetime, back.lo if back else zeros, back.hi if back else zeros)
+        return History(lo, hi, back.lo if back else zeros, back.hi if back else zeros)
 
     def _filled_history(self) -> History:
         lo, hi = window_masks_per_row(self.months_in_city)
         zeros = np.zeros_like(lo)
-        return History(lo, hi, self.months_in_city, zeros, zeros)
+        return History(lo, hi, zeros, zeros)
 
 
 class _RowView:
@@ -163,7 +201,7 @@ class _RowView:
 
     def __getattr__(self, name: str) -> object:
         value = getattr(self._pop, name)
-        if isinstance(value, BitLedger):
+        if isinstance(value, BitLedger | Counters):
             value = value.take(self._rows)
         elif isinstance(value, list):
             value = [ledger.take(self._rows) for ledger in value]

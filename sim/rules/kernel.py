@@ -20,10 +20,12 @@ import numpy as np
 
 from sim import _loops
 from sim._loops import Ledger, Mode, Op
-from sim.ledger import HISTORY_MONTHS, window_masks
+from sim.ledger import HISTORY_MONTHS, CounterSpec, window_masks
 from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, OWN, RENT, SKILL_INDEX, Population
 from sim.rules.channels import JOIN_ROLES
 from sim.rules.context import Households
+from sim.rules.counters import spec_of
+from sim.rules.counting import filled_cap, needs_total
 from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
 from sim.threads import in_two_halves
@@ -31,8 +33,6 @@ from sim.threads import in_two_halves
 POINTS = CHANNELS.index("points")
 SPLIT_MIN = 1 << 15
 """Calls over at least this many rows evaluate them in two halves at once (see :mod:`sim.threads`)."""
-
-_UNCAPPED = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,9 @@ class Program:
     conditions : ndarray of int64, shape (conditions, 8)
         One row per condition: opcode, integer argument and, for counting rules, ledger kind,
         bit mask of recognised regions, counting mode, months needed, back-paid cap and the cap
-        on months lived that the "had every gap been paid" verdict applies.
+        on months lived that the "had every gap been paid" verdict applies. A counting rule that
+        reads an exact count (mode ``TOTAL``) has as argument the column of its counter, or -1
+        for the ledger's own lifetime counter.
     floats : ndarray of float64
         Floating argument per condition (the floor-area minimum, rounded to ``float32`` as the
         array comparison does).
@@ -65,7 +67,9 @@ class Program:
     first_channel: np.ndarray
 
 
-def compile_period(period: RulePeriod, month: int, regions: dict[str, int]) -> Program:
+def compile_period(
+    period: RulePeriod, month: int, regions: dict[str, int], counters: tuple[CounterSpec, ...] = ()
+) -> Program:
     """Compile the channels in force of ``period`` for applications in ``month``.
 
     Parameters
@@ -76,6 +80,14 @@ def compile_period(period: RulePeriod, month: int, regions: dict[str, int]) -> P
         Month index of the application (counting windows depend on it through ``counted_from``).
     regions : dict of str to int
         Region name → index into ``Population.region_paid``.
+    counters : tuple of CounterSpec
+        The population's counters (``Population.counters.specs``), for rules that count
+        further back than 128 months.
+
+    Raises
+    ------
+    KeyError
+        If a rule needs a counter that ``counters`` lacks.
 
     Returns
     -------
@@ -100,7 +112,7 @@ def compile_period(period: RulePeriod, month: int, regions: dict[str, int]) -> P
             routes_of = [Conditions()]  # an adult in their own right: the scheme's only precondition
         for conditions_of in routes_of:
             first = len(conditions)
-            _compile_route(conditions_of, month, regions, add)
+            _compile_route(conditions_of, month, regions, counters, add)
             routes.append((index, first, len(conditions)))
     first_channel = np.full(256, NO_CHANNEL, np.int8)
     for bits in range(256):
@@ -128,7 +140,7 @@ def counts_from_a_date(period: RulePeriod) -> bool:
     )
 
 
-def _compile_route(c: Conditions, month: int, regions: dict[str, int], add) -> None:
+def _compile_route(c: Conditions, month: int, regions: dict[str, int], counters: tuple[CounterSpec, ...], add) -> None:
     """Append a route's conditions, the most selective first (a person fails on the first that fails).
 
     Joining a settled relative rarely holds and being an adult nearly always does, so the one
@@ -167,25 +179,36 @@ def _compile_route(c: Conditions, month: int, regions: dict[str, int], add) -> N
         add(Op.ADULT, MINOR_AGE)
     for kind, rule in ((Ledger.SOCIAL_INSURANCE, c.social_insurance), (Ledger.TAX, c.tax)):
         if rule is not None:
-            _compile_count(kind, rule, month, regions, add)
+            _compile_count(kind, rule, month, regions, counters, add)
 
 
-def _compile_count(kind: int, rule: CountRule, month: int, regions: dict[str, int], add) -> None:
+def _compile_count(
+    kind: int, rule: CountRule, month: int, regions: dict[str, int], counters: tuple[CounterSpec, ...], add
+) -> None:
     """A counting rule with the semantics of :func:`sim.rules.counting.count_ok` and ``filled_count_ok``."""
     countable = HISTORY_MONTHS if rule.counted_from is None else max(0, month - rule.counted_from)
     # Only social-insurance months are recorded per region (a tax rule cannot name regions).
     region_bits = sum(1 << regions[r] for r in rule.recognised_in) if kind == Ledger.SOCIAL_INSURANCE else 0
+    column = 0
     if rule.count == "continuous":
         mode = Mode.NEVER if rule.months > countable else Mode.CONTINUOUS
-        window, filled_cap = rule.months, countable
-    elif rule.window is None and countable >= HISTORY_MONTHS:
-        mode, window, filled_cap = Mode.LIFETIME, HISTORY_MONTHS, _UNCAPPED
+        window = rule.months
+    elif needs_total(rule, month):
+        mode, window = Mode.TOTAL, 0
+        name = "social_insurance" if kind == Ledger.SOCIAL_INSURANCE else "tax"
+        spec = spec_of(name, rule.recognised_in, rule.counted_from, False, regions)
+        if spec.is_lifetime():
+            column = -1
+        elif spec in counters:
+            column = counters.index(spec)
+        else:
+            raise KeyError(f"no counter for {spec}: counters are collected from the scenario's rules")
     else:
         mode = Mode.WINDOW
         window = min(rule.window or HISTORY_MONTHS, countable)
-        filled_cap = min(rule.window or HISTORY_MONTHS, countable, HISTORY_MONTHS)
     lo, hi = window_masks(window)
-    add(Op.COUNT, count=[kind, region_bits, mode, rule.months, rule.back_paid_max, filled_cap], mask=(int(lo), int(hi)))
+    row = [kind, region_bits, mode, rule.months, rule.back_paid_max, filled_cap(rule, month)]
+    add(Op.COUNT, column, count=row, mask=(int(lo), int(hi)))
 
 
 def verdict_bits(
@@ -217,7 +240,6 @@ def verdict_bits(
     regions = pop.region_paid
     region_lo = [r.lo for r in regions]
     region_hi = [r.hi for r in regions]
-    region_lifetime = [r.lifetime for r in regions]
     rows = np.asarray(rows, np.int64)
     eligible = np.zeros(len(rows), np.uint8)
     gap_only = np.zeros(len(rows), bool)
@@ -253,7 +275,7 @@ def verdict_bits(
         pop.tax.lifetime,
         region_lo,
         region_hi,
-        region_lifetime,
+        pop.counters.values,
     )
     flags = gap_only.view(np.uint8)
     in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], flags[a:b]))

@@ -99,16 +99,24 @@ def quantity(name: str, ctx: RuleContext, item: RateItem | None) -> np.ndarray:
 
 
 def _paid_months(kind: str, ctx: RuleContext, item: RateItem | None) -> np.ndarray:
-    history = ctx.history(kind, item.recognised_in if item else ())
+    """Months paid, from the item's date on, less those paid before graduation when it excludes study.
+
+    Within the last 128 months the bit masks count exactly; a count reaching further back is
+    read from the exact counters (:meth:`sim.rules.context.RuleContext.count`).
+    """
+    recognised_in = item.recognised_in if item else ()
     counted_from = item.counted_from if item else None
-    if counted_from is None or ctx.month - counted_from >= HISTORY_MONTHS:
-        months = np.maximum(history.lifetime, popcount(history.lo, history.hi)).astype(np.float64)
-        lo, hi = history.lo, history.hi
-    else:
-        lo_mask, hi_mask = window_masks(max(0, ctx.month - counted_from))
-        lo, hi = history.lo & lo_mask, history.hi & hi_mask
-        months = popcount(lo, hi).astype(np.float64)
-    if item is not None and item.excluding_study:
+    excluding_study = item is not None and item.excluding_study
+    if counted_from is None or ctx.month - counted_from > HISTORY_MONTHS:
+        months = ctx.count(kind, recognised_in, counted_from).astype(np.float64)
+        if excluding_study:
+            months -= ctx.count(kind, recognised_in, counted_from, study=True)
+        return months
+    history = ctx.history(kind, recognised_in)
+    lo_mask, hi_mask = window_masks(max(0, ctx.month - counted_from))
+    lo, hi = history.lo & lo_mask, history.hi & hi_mask
+    months = popcount(lo, hi).astype(np.float64)
+    if excluding_study:
         # Months paid before graduation were earned while studying and are deducted.
         since = np.where(
             ctx.pop.graduated_month == NO_MONTH,

@@ -180,6 +180,13 @@ class Conditions(StrictModel):
             raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
         if self.tax is not None and self.tax.recognised_in:
             raise ValueError("tax.recognised_in is not supported: only social-insurance months are recorded per region")
+        years = self.graduated_within_years
+        if years is not None and abs(years * 12 - round(years * 12)) > 1e-9:
+            # Graduation is recorded by month: a fraction of a month could only be rounded.
+            raise ValueError(
+                f"graduated_within_years ({years:g}) is not a whole number of months ({years * 12:g}); "
+                f"write {round(years * 12) / 12:g} years ({round(years * 12)} months) or another multiple of 1/12"
+            )
         return self
 
 
@@ -446,6 +453,11 @@ class Transition(StrictModel):
     def _months(self) -> Transition:
         if self.mode == "grandfather" and self.grandfather_months == 0:
             raise ValueError("mode: grandfather needs grandfather_months > 0")
+        if self.mode != "grandfather" and self.grandfather_months:
+            raise ValueError(
+                f"grandfather_months applies to mode: grandfather only, not to mode: {self.mode}; "
+                "remove it or set mode: grandfather"
+            )
         return self
 
 
@@ -667,6 +679,18 @@ class City(StrictModel):
             raise ValueError(f"unknown province {province!r}; expected one of {list(PROVINCES)}")
         return province
 
+    @field_validator("rules")
+    @classmethod
+    def _first_has_no_transition(cls, rules: tuple[RuleSet, ...]) -> tuple[RuleSet, ...]:
+        mode = rules[0].transition.mode
+        if mode != "whole_history":
+            raise ValueError(
+                f"the first rule set has transition mode '{mode}', but there are no earlier rules to "
+                "move from: a transition applies only to a rule set that follows another. Remove the "
+                "transition, or add the rule set it replaces before it"
+            )
+        return rules
+
 
 class Scenario(StrictModel):
     """A whole scenario: cities, their rule timelines, population and behaviour."""
@@ -688,6 +712,25 @@ class Scenario(StrictModel):
     )
     """Declared after ``cities`` so that its validator sees them and reports at ``regions``."""
     assumptions: tuple[Assumption, ...] = ()
+
+    @field_validator("cities")
+    @classmethod
+    def _start_outside_grandfathering(cls, cities: dict[str, City], info: ValidationInfo) -> dict[str, City]:
+        start = info.data.get("start")
+        if start is None:
+            return cities  # the start is invalid; its own error is reported
+        for city_id, city in cities.items():
+            for rules in city.rules:
+                first, transition = parse_month(rules.effective), rules.transition
+                until = first + transition.grandfather_months
+                if transition.mode == "grandfather" and first < start < until:
+                    raise ValueError(
+                        f"city '{city_id}': the scenario starts {month_label(start)}, inside the grandfathering "
+                        f"of the rule set from {rules.effective} (until {month_label(until)}): who was eligible "
+                        f"under the earlier rules on {rules.effective} is not known at the start. Start the "
+                        f"scenario in or before {month_label(first)}, or from {month_label(until)} on"
+                    )
+        return cities
 
     @field_validator("regions")
     @classmethod

@@ -46,6 +46,9 @@ CASES = [
     (str(FIXTURES / "two-cities-points.yaml"), "alpha", "2019-12"),
     (str(FIXTURES / "two-cities-points.yaml"), "beta", "2019-08"),
     ("prospective", "alpha", "2019-12"),
+    # exact counters: counted from far back, before graduation, across a region
+    (str(HERE / "long-histories.yaml"), "a", "2019-10"),
+    (str(HERE / "long-histories.yaml"), "b", "2019-10"),
 ]
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.months import month_index
+from sim.rules.counters import spec_of
 from sim.rules.counting import CountResult, evaluate_count
 from sim.scenario.schema import CountRule
 from tests.builders import T, ago_label, context, histories, history, months, population
@@ -303,15 +305,20 @@ def test_cumulative_whole_history(paid, need, expected):
     assert_cumulative(count(CountRule(count="cumulative", months=need), paid), *expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: with counted_from more than 128 months back and no window, the "
-    "ledger has only a lifetime total beyond its 128 bits, which includes months before D",
-)
 def test_counted_from_beyond_the_bits_ignores_months_before_d():
     # D = t-140; paid t-1 … t-150: 140 months since D count, the 10 before D do not.
     rule = CountRule(count="cumulative", months=141, counted_from=ago_label(140))
-    assert_cumulative(count(rule, months(1, 150)), False, 140)
+    pop = population({"paid_ago": months(1, 150)}, specs=[spec_of("social_insurance", (), T - 140, False, {})])
+    assert_cumulative(evaluate_count(rule, context(pop).history_for("social_insurance", rule), T), False, 140)
+
+
+def test_issue_example_200_months_counted_from_2005_01():
+    # Paid every month 2000-01 … 2019-09, checked 2019-10: 177 months from 2005-01 on, not 237.
+    rule = CountRule(count="cumulative", months=200, counted_from="2005-01")
+    since = month_index(2005, 1)
+    paid_ago = range(1, T - month_index(2000, 1) + 1)
+    pop = population({"paid_ago": paid_ago}, specs=[spec_of("social_insurance", (), since, False, {})])
+    assert_cumulative(evaluate_count(rule, context(pop).history_for("social_insurance", rule), T), False, 177)
 
 
 def test_window_of_128_reads_all_bits_but_nothing_older():
@@ -342,9 +349,11 @@ def test_continuous_across_word_boundary(n, paid, expected):
 
 
 def region_result(rule: CountRule, city_paid, region_paid, recognised=("delta",)) -> CountResult:
-    pop = population({"paid_ago": city_paid, "region_paid_ago": [region_paid]}, n_regions=1)
+    rule = rule.model_copy(update={"recognised_in": recognised})
+    spec = spec_of("social_insurance", recognised, rule.counted_from, False, {"delta": 0})
+    pop = population({"paid_ago": city_paid, "region_paid_ago": [region_paid]}, n_regions=1, specs=[spec])
     ctx = context(pop, regions={"delta": 0})
-    return evaluate_count(rule, ctx.history("social_insurance", recognised), T)
+    return evaluate_count(rule, ctx.history_for("social_insurance", rule), T)
 
 
 def test_region_months_complete_a_continuous_run():
@@ -390,6 +399,7 @@ def test_filled_context_counts_every_month_lived_in_the_city():
     pop = population({"city_since": T - 40})
     rule = CountRule(count="continuous", months=36)
     assert_continuous(evaluate_count(rule, context(pop).history("social_insurance"), T), False, 0, 1)
-    filled = context(pop, filled=True).history("social_insurance")
-    assert_continuous(evaluate_count(rule, filled, T), True, 36, 0)
-    assert_cumulative(evaluate_count(CountRule(count="cumulative", months=40), filled, T), True, 40)
+    filled = context(pop, filled=True)
+    assert_continuous(evaluate_count(rule, filled.history("social_insurance"), T), True, 36, 0)
+    lifetime = CountRule(count="cumulative", months=40)
+    assert_cumulative(evaluate_count(lifetime, filled.history_for("social_insurance", lifetime), T), True, 40)

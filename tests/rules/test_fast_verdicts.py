@@ -40,9 +40,9 @@ def test_count_ok_equals_evaluate_count(lo, hi, back_lo, back_hi, months, window
     history = History(
         np.array([lo], np.uint64),
         np.array([hi], np.uint64),
-        np.array([bin(lo).count("1") + bin(hi).count("1")], np.int16),
         np.array([back_lo], np.uint64),
         np.array([back_hi], np.uint64),
+        np.array([bin(lo).count("1") + bin(hi).count("1")], np.int16),
     )
     since = None if counted_from is None else month_label(counted_from)
     if continuous:

@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.ledger import CounterSpec
 from sim.months import month_index, month_label
 from sim.population import MIGRANT
 from sim.rules.channels import channel_eligible, channel_verdicts
@@ -13,9 +14,12 @@ from sim.rules.context import RuleContext
 from sim.scenario import load_scenario, resolve_timeline
 from sim.scenario.schema import Channel, Conditions, CountRule
 from sim.synthesis import synthesize
+from tests.builders import with_counters
 from tests.conftest import FIXTURES
 
 T = month_index(2019, 10)
+SINCE = [T - 200, T - 129, T - 128, T - 127, T - 60, T - 1, T]
+"""Dates counted from: beyond the bits, at their edge, within them."""
 
 
 def rules():
@@ -26,13 +30,17 @@ def rules():
             count=st.just("cumulative"),
             months=st.just(m),
             window=st.one_of(st.none(), st.integers(m, 128)),
-            counted_from=st.one_of(st.none(), st.integers(T - 200, T).map(month_label)),
+            counted_from=st.one_of(st.none(), st.sampled_from(SINCE).map(month_label)),
         )
     )
     return st.one_of(continuous, cumulative)
 
 
-POPULATION = synthesize(load_scenario(FIXTURES / "two-cities-points.yaml"), 3000, seed=9).population
+POPULATION = with_counters(
+    synthesize(load_scenario(FIXTURES / "two-cities-points.yaml"), 3000, seed=9).population,
+    [CounterSpec(kind, True, (), since, False) for kind in ("social_insurance", "tax") for since in SINCE],
+    T,
+)
 ROWS = np.flatnonzero(POPULATION.status == MIGRANT)
 
 

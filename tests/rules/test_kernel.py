@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.ledger import BitLedger
+from sim.ledger import BitLedger, CounterSpec
 from sim.months import month_index, month_label
 from sim.population import CHILD, EDUCATION_LEVELS, HEAD, MIGRANT, MINOR_AGE, SETTLED, SPOUSE, Population
 from sim.rules.channels import channel_verdicts
@@ -16,6 +16,7 @@ from sim.scenario import load_scenario, resolve_timeline
 from sim.scenario.schema import CHANNELS, SKILL_LEVELS, Channel, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
 from sim.synthesis import synthesize
+from tests.builders import with_counters
 from tests.conftest import FIXTURES
 
 T = month_index(2021, 7)
@@ -23,10 +24,18 @@ SCENARIO = load_scenario(FIXTURES / "two-cities-points.yaml")
 SYNTHESIS = synthesize(SCENARIO, 3000, seed=11)
 PERIOD = resolve_timeline(SCENARIO.cities["alpha"].rules)[0]
 MONTHS = st.integers(0, 140)
+SINCE = [T - 300, T - 160, T - 129, T - 128, T - 100, T - 12, T, T + 2]
+"""Dates counted from (applications are T ± 24): far beyond the bits, near their edge, within them."""
+COUNTERS = [
+    CounterSpec(kind, True, regions, since, False)
+    for kind, regions in (("social_insurance", ()), ("social_insurance", (0,)), ("tax", ()))
+    for since in [None, *SINCE]
+]
+"""Every count the random rules may read: counters for all, so that none is missing."""
 
 
 def count_rules(regions: bool) -> st.SearchStrategy[CountRule]:
-    since = st.none() | st.integers(T - 160, T + 2).map(month_label)
+    since = st.none() | st.sampled_from(SINCE).map(month_label)
     recognised = st.sampled_from([(), ("delta",)]) if regions else st.just(())
     continuous = st.builds(
         CountRule,
@@ -110,7 +119,7 @@ def scramble(seed: int) -> Population:
     pop.employed_months = rng.integers(0, 150, n).astype(np.int16)
     pop.sanctions = (rng.random(n) < 0.2).astype(np.int8)
     pop.owns_commercial = rng.random(n) < 0.3
-    return pop
+    return with_counters(pop, COUNTERS, T, seed)
 
 
 def _words(rng: np.random.Generator, n: int, density: float) -> np.ndarray:
@@ -124,7 +133,8 @@ def _words(rng: np.random.Generator, n: int, density: float) -> np.ndarray:
 def assert_kernel_equals_arrays(period: RulePeriod, pop: Population, month: int, regions: dict[str, int]) -> None:
     households = Households(pop, month)
     rows = np.flatnonzero(pop.status == MIGRANT)
-    eligible, gap_only = verdict_bits(compile_period(period, month, regions), pop, rows, month, households)
+    program = compile_period(period, month, regions, pop.counters.specs)
+    eligible, gap_only = verdict_bits(program, pop, rows, month, households)
     ctx = RuleContext(pop, month, regions, rows=rows, households=households)
     eligible_any = np.zeros(len(rows), bool)
     filled_any = np.zeros(len(rows), bool)
@@ -171,7 +181,7 @@ def test_two_halves_on_two_threads_give_the_same_verdicts(monkeypatch):
     pop = scramble(7)
     households = Households(pop, T)
     rows = np.flatnonzero(pop.status == MIGRANT)
-    program = compile_period(PERIOD, T, SYNTHESIS.regions)
+    program = compile_period(PERIOD, T, SYNTHESIS.regions, pop.counters.specs)
     monkeypatch.setattr(kernel, "SPLIT_MIN", len(rows) + 1)
     whole = verdict_bits(program, pop, rows, T, households)
     monkeypatch.setattr(kernel, "SPLIT_MIN", 2)

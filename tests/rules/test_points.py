@@ -5,15 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.ledger import CounterSpec
 from sim.months import month_index
 from sim.population import HEAD, LEFT, NO_MONTH, OWN, RENT, SPOUSE
+from sim.rules.counters import item_specs
 from sim.rules.points import item_points, score
 from sim.scenario.schema import BracketsItem, FlagItem, PointsChannel, RateItem, Rounds, TableItem
 from tests.builders import T, ago_label, context, months, population
 
 
 def points(item, *persons, n_regions=0, regions=None) -> list[float]:
-    pop = population(*persons, n_regions=n_regions)
+    specs = item_specs(item, regions or {}) if isinstance(item, RateItem) else set()
+    pop = population(*persons, n_regions=n_regions, specs=sorted(specs, key=CounterSpec.sort_key))
     return item_points(item, context(pop, regions=regions)).tolist()
 
 

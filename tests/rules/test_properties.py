@@ -13,17 +13,18 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.ledger import HISTORY_MONTHS
+from sim.ledger import HISTORY_MONTHS, CounterSpec
 from sim.rules.admission import decide_round
-from sim.rules.counting import evaluate_count
+from sim.rules.counters import item_specs, spec_of
+from sim.rules.counting import History, evaluate_count
 from sim.rules.points import item_points, score
 from sim.scenario.schema import CountRule, PointsChannel, RateItem, Rounds, TableItem
 from tests.builders import T, ago_label, context, histories, population
 
 FAST = settings(max_examples=100, deadline=None)
 
-OLDEST = 160
-"""Histories reach past the 128 months kept as bits, to exercise the lifetime counter."""
+OLDEST = 300
+"""Histories reach far past the 128 months kept as bits, to exercise the exact counters."""
 
 
 @st.composite
@@ -46,11 +47,18 @@ def paid_months(draw: st.DrawFn) -> frozenset[int]:
 
 back_paid_months = st.frozensets(st.integers(1, 130), max_size=4)
 person_histories = st.lists(st.tuples(paid_months(), back_paid_months), min_size=1, max_size=8)
-counted_from_ago = st.none() | st.integers(-3, 150)
+counted_from_ago = st.none() | st.integers(-3, 150) | st.integers(150, OLDEST + 10)
 rule_months = st.integers(1, 12) | st.integers(1, HISTORY_MONTHS)
 
 
 # ------------------------------------------------------------------------ counting
+
+
+def history_for(rule: CountRule, rows) -> History:
+    """The histories of ``rows`` as ``rule`` reads them, with the exact counters it needs."""
+    spec = spec_of("social_insurance", (), rule.counted_from, False, {})
+    pop = population(*({"paid_ago": paid, "back_paid_ago": back} for paid, back in rows), specs=[spec])
+    return context(pop).history_for("social_insurance", rule)
 
 
 @FAST
@@ -66,9 +74,8 @@ def test_cumulative_admits_everyone_continuous_admits(rows, n, extra_window, bac
     since = None if counted_from is None else ago_label(counted_from)
     continuous = CountRule(count="continuous", months=n, back_paid_max=back_paid_max, counted_from=since)
     cumulative = CountRule(count="cumulative", months=n, window=window, counted_from=since)
-    hist = histories(rows)
-    admitted_continuous = evaluate_count(continuous, hist, T).ok
-    admitted_cumulative = evaluate_count(cumulative, hist, T).ok
+    admitted_continuous = evaluate_count(continuous, history_for(continuous, rows), T).ok
+    admitted_cumulative = evaluate_count(cumulative, history_for(cumulative, rows), T).ok
     assert not np.any(admitted_continuous & ~admitted_cumulative)
 
 
@@ -124,16 +131,7 @@ def count_rules(draw: st.DrawFn) -> CountRule:
 @FAST
 @given(rule=count_rules(), rows=person_histories)
 def test_vectorised_count_equals_scalar_reference(rule, rows):
-    if rule.count == "cumulative" and rule.window is None and rule.counted_from is not None:
-        countable = T - rule.counted_from
-        if countable >= HISTORY_MONTHS:
-            # Beyond the 128 bits the ledger keeps only a lifetime total, which cannot tell
-            # months before D from months after it (see test_counting's xfail): keep the
-            # histories within D here.
-            rows = [
-                (frozenset(k for k in p if k <= countable), frozenset(k for k in b if k <= countable)) for p, b in rows
-            ]
-    result = evaluate_count(rule, histories(rows), T)
+    result = evaluate_count(rule, history_for(rule, rows), T)
     for row, (paid, back) in enumerate(rows):
         ok, have, gap, back_in_window = reference_count(rule, frozenset(paid), frozenset(back), T)
         assert bool(result.ok[row]) == ok
@@ -175,7 +173,8 @@ def test_points_never_fall_as_contribution_months_rise(item, paid, added, gradua
         items={"social_insurance": item, "education": TableItem(kind="table", of="education", values={"college": 10})},
         rounds=Rounds(quota_persons=1),
     )
-    ctx = context(population(before, after))
+    specs = sorted(item_specs(item, {}), key=CounterSpec.sort_key)
+    ctx = context(population(before, after, specs=specs))
     points = item_points(item, ctx)
     assert points[1] >= points[0] - 1e-9
     assert points[0] >= 0
