@@ -13,6 +13,8 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint32_t, u
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
+ctypedef int16_t city_t  # sim.population.CITY_DTYPE: up to 32,767 cities
+
 from sim.behaviour import OVER_45 as _OVER_45
 from sim.population import (
     CHILD as _CHILD,
@@ -287,7 +289,7 @@ def work_and_contribute(
     int8_t[::1] employment,
     const int8_t[::1] education,
     const uint8_t[::1] has_business,
-    const int8_t[::1] city,
+    const city_t[::1] city,
     const int16_t[::1] city_since,
     int16_t[::1] employed_months,
     const uint64_t[::1] employment_draws,
@@ -457,7 +459,7 @@ def household_totals(
 
 def city_counts(
     const int8_t[::1] status,
-    const int8_t[::1] city,
+    const city_t[::1] city,
     const int8_t[::1] employment,
     const int8_t[::1] applied_channel,
     int8_t points,
@@ -465,7 +467,7 @@ def city_counts(
 ):
     """Migrants, settled, formal, points pool and pending per city (see :func:`sim.phases.city_counts`)."""
     cdef Py_ssize_t i
-    cdef int8_t c
+    cdef city_t c
     with nogil:
         for i in range(status.shape[0]):
             c = city[i]
@@ -484,7 +486,7 @@ def reside(
     int64_t month,
     const int8_t[::1] status,
     const int8_t[::1] role,
-    const int8_t[::1] city,
+    const city_t[::1] city,
     const int16_t[::1] city_since,
     const int32_t[::1] household,
     int16_t[::1] permit_month,
@@ -561,13 +563,13 @@ def returning_home(
 def moving_city(
     const int8_t[::1] status,
     const int8_t[::1] role,
-    const int8_t[::1] city,
+    const city_t[::1] city,
     const int32_t[::1] household,
     const uint64_t[::1] move_draws,
     float rate,
     const uint64_t[::1] target_draws,
     int64_t n_cities,
-    int8_t[::1] target,
+    city_t[::1] target,
     uint8_t[::1] moving,
 ):
     """Migrants whose household moves to another city (see :func:`sim.phases.moving_city`)."""
@@ -584,7 +586,7 @@ def moving_city(
             target_draw = sim_uniform(&target_u)
             if status[i] == MIGRANT and role[i] == HEAD and move_draw < rate:
                 step = 1 + <int64_t>floorf(target_draw * others)
-                target[household[i]] = <int8_t>((city[i] + step) % n_cities)
+                target[household[i]] = <city_t>((city[i] + step) % n_cities)
         for i in range(status.shape[0]):
             moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
 
@@ -845,32 +847,34 @@ def intention_logit(
             )
 
 
-def rows_by_city(const int8_t[::1] status, const int8_t[::1] city, Py_ssize_t n_cities):
+def rows_by_city(const int8_t[::1] status, const city_t[::1] city, Py_ssize_t n_cities):
     """Migrants grouped by city, each group in row order (see :func:`sim.phases.migrants_by_city`).
 
     Returns ``(order, starts)``: city ``c``'s migrants are ``order[starts[c]:starts[c + 1]]``.
-    The migrants are listed once, then each city's are copied out of that list: every pass
-    appends without branching (a store to the next free place, which only a match keeps), so
-    it runs at a few cycles a row.
+    A counting sort: one pass counts each city's migrants, a second puts each in its city's
+    next place. Two passes whatever the number of cities, so a national scenario of hundreds
+    of cities costs what one city does.
     """
-    cdef Py_ssize_t i, j, n = 0, m = 0
-    cdef int8_t c
-    cdef int32_t[::1] migrants = np.empty(status.shape[0], np.int32)
+    cdef Py_ssize_t i, c, n = 0
+    starts_array = np.zeros(n_cities + 1, np.int64)
+    cdef int64_t[::1] starts = starts_array
     with nogil:
         for i in range(status.shape[0]):
-            migrants[n] = <int32_t>i
-            n += status[i] == MIGRANT
-    order_array = np.empty(n + 1, np.int64)  # one more: the store after the last match
-    starts_array = np.zeros(n_cities + 1, np.int64)
-    cdef int64_t[::1] order = order_array, starts = starts_array
-    with nogil:
+            if status[i] == MIGRANT:
+                starts[city[i] + 1] += 1
         for c in range(n_cities):
-            starts[c] = m
-            for j in range(n):
-                order[m] = migrants[j]
-                m += city[migrants[j]] == c
-        starts[n_cities] = m
-    return order_array[:n], starts_array
+            starts[c + 1] += starts[c]
+    n = starts[n_cities]
+    order_array = np.empty(n, np.int64)
+    next_array = starts_array[:n_cities].copy()
+    cdef int64_t[::1] order = order_array, place = next_array
+    with nogil:
+        for i in range(status.shape[0]):
+            if status[i] == MIGRANT:
+                c = city[i]
+                order[place[c]] = i
+                place[c] += 1
+    return order_array, starts_array
 
 
 def count_bits(
@@ -879,7 +883,7 @@ def count_bits(
     const uint64_t[::1] si_hi,
     const uint64_t[::1] tax_lo,
     const uint64_t[::1] tax_hi,
-    const int8_t[::1] city,
+    const city_t[::1] city,
     const int16_t[::1] graduated_month,
     int16_t[:, ::1] counters,
     const uint8_t[:, ::1] counter_cities,
@@ -968,7 +972,7 @@ def history_older(
     const uint8_t[::1] has_business,
     const float[::1] u,
     const float[:, ::1] thresholds,
-    const int8_t[::1] city,
+    const city_t[::1] city,
     const int16_t[::1] graduated_month,
     int16_t[:, ::1] counters,
     const uint8_t[:, ::1] counter_cities,

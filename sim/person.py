@@ -28,6 +28,7 @@ from sim.ledger import BitLedger, Counters, CounterSpec
 from sim.months import month_index, month_label
 from sim.population import (
     CHILD,
+    CITY_DTYPE,
     EDUCATION_INDEX,
     FORMAL,
     HEAD,
@@ -528,7 +529,7 @@ def persons_population(
     int16_max = int(np.iinfo(np.int16).max)
     pop = Population(
         status=np.array([status for status, _, _ in flat], np.int8),
-        city=np.full(n, list(scenario.cities).index(city), np.int8),
+        city=np.full(n, list(scenario.cities).index(city), CITY_DTYPE),
         household=np.repeat(np.arange(len(records), dtype=np.int32), sizes),
         role=np.array([role for _, role, _ in flat], np.int8),
         birth_month=np.array([birth for _, _, birth in flat], MONTH_DTYPE),

@@ -16,7 +16,7 @@ import numpy as np
 from sim import _loops
 from sim.behaviour import YEARS_IN_CITY_CAP
 from sim.households import by_household
-from sim.population import CHILD, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
+from sim.population import CHILD, CITY_DTYPE, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
 from sim.rules.counters import CounterPlan
 from sim.scenario.schema import CHANNELS, Intention
 from sim.streams import Streams
@@ -244,10 +244,10 @@ def moving_city(
     -------
     rows : ndarray of int64
         The migrants who move.
-    cities : ndarray of int8
+    cities : ndarray of CITY_DTYPE
         Their new city.
     """
-    target = np.full(n_households, -1, np.int8)
+    target = np.full(n_households, -1, CITY_DTYPE)
     moving = np.zeros(pop.size, bool)
     in_two_halves(
         pop.size,

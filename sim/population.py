@@ -19,6 +19,8 @@ from sim.scenario.schema import EDUCATION_LEVELS, SKILL_LEVELS
 NO_MONTH = -1
 """Month value meaning "never" (no permit, not graduated, not settled...)."""
 MONTH_DTYPE = np.int16
+CITY_DTYPE = np.int16
+"""Index into the scenario's cities (``city_t`` in ``sim/_loops.pyx``): up to 32,767 cities."""
 """Storage type of month-valued fields: month indices (``year * 12 + month - 1``) stay below
 32,767 until the year 2730, and two bytes per field instead of four keep the population small."""
 
@@ -48,7 +50,7 @@ class Population:
     """
 
     status: np.ndarray  # int8, INACTIVE / MIGRANT / SETTLED / LEFT
-    city: np.ndarray  # int8, index into the scenario's cities
+    city: np.ndarray  # CITY_DTYPE, index into the scenario's cities
     household: np.ndarray  # int32
     role: np.ndarray  # int8, HEAD / SPOUSE / CHILD / PARENT
     birth_month: np.ndarray  # int16 (MONTH_DTYPE)

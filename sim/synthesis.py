@@ -23,6 +23,7 @@ from sim._loops import count_bits, history_month, history_older
 from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, CounterSpec
 from sim.population import (
     CHILD,
+    CITY_DTYPE,
     EDUCATION_INDEX,
     FORMAL,
     HEAD,
@@ -105,7 +106,9 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
     regions = region_index(scenario)
     city_ids = list(scenario.cities)
-    region_cities = [np.array([city_ids.index(c) for c in members], np.int8) for members in scenario.regions.values()]
+    region_cities = [
+        np.array([city_ids.index(c) for c in members], CITY_DTYPE) for members in scenario.regions.values()
+    ]
     specs = collect_specs(scenario)
     pop = _population(columns, len(regions), specs)
     _simulate_history(
@@ -210,7 +213,7 @@ def _households(
     is_rural = (rng.random(n) < spec.rural_hukou_share)[head]
     return {
         "status": np.full(rows, MIGRANT if initial else INACTIVE, np.int8),
-        "city": np.full(rows, city, np.int8),
+        "city": np.full(rows, city, CITY_DTYPE),
         "local_household": head,
         "role": role,
         "birth_month": birth.astype(MONTH_DTYPE),

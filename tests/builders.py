@@ -15,6 +15,7 @@ import numpy as np
 from sim.ledger import BitLedger, Counters, CounterSpec, window_masks_per_row
 from sim.months import month_index, month_label
 from sim.population import (
+    CITY_DTYPE,
     EDUCATION_INDEX,
     FORMAL,
     HEAD,
@@ -101,7 +102,7 @@ _DEFAULTS: dict[str, object] = {
 
 _DTYPES: dict[str, type] = {
     "status": np.int8,
-    "city": np.int8,
+    "city": CITY_DTYPE,
     "household": np.int32,
     "role": np.int8,
     "birth_month": MONTH_DTYPE,

@@ -13,7 +13,7 @@ from sim.rules.channels import channel_eligible
 from sim.rules.context import RuleContext
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.synthesis import synthesize
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 REFORM = SCENARIOS / "ningbo" / "ningbo-2019-reform.yaml"
 BASELINE = SCENARIOS / "ningbo" / "ningbo-2018-baseline.yaml"
@@ -148,3 +148,29 @@ def test_a_prospective_transition_holds_for_the_whole_period(two_cities_path):
     rule = period.rules.channels.residence_employment.routes["si"].social_insurance
     assert rule.counted_from == month_index(2019, 1)
     assert model.scenario.cities["alpha"].rules[1].transition.mode == "prospective"
+
+
+def test_a_scenario_of_hundreds_of_cities_runs_and_conserves_persons(tmp_path):
+    # City indices past int8: each city opens settlement and households move between them.
+    cities = "\n".join(
+        f"  c{i:03d}:\n    name: {{zh: 城{i}, en: City {i}}}\n    migrants: 2000\n    inflow_per_month: 20\n"
+        f"    rules:\n      - from: 2020-01-01\n        channels: {{open: {{routes: {{anyone: {{}}}}}}}}"
+        for i in range(200)
+    )
+    path = tmp_path / "many-cities.yaml"
+    path.write_text(
+        "id: many-cities\ntitle: {zh: 多城, en: Many cities}\n"
+        f"extends: {ROOT / 'scenarios' / 'base' / 'china-migrants.yaml'}\n"
+        "source: test fixture\nstart: 2020-01\nmonths: 6\ncities:\n  example: null\n" + cities + "\n",
+        encoding="utf-8",
+    )
+    model = SettlementModel.from_scenario(load_scenario(path), agents=4000, seed=1)
+    result = model.run()
+    assert result.monthly["city"].nunique() == 200
+    assert result.monthly.groupby("city")["settled"].sum().gt(0).sum() > 100
+    assert model.pop.city.max() >= 199
+    monthly = result.monthly
+    last = monthly[monthly["month"] == monthly["month"].max()]
+    arrived_persons = model.initial_agents * model.scale + monthly["arrived"].sum()
+    in_system = last["migrants"].sum() + last["settled_total"].sum() + monthly["left"].sum()
+    assert in_system == pytest.approx(arrived_persons)

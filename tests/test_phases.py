@@ -8,7 +8,7 @@ import pytest
 from sim import phases
 from sim.behaviour import YEARS_IN_CITY_CAP
 from sim.months import month_index
-from sim.population import CHILD, COLLEGE, HEAD, LEFT, MIGRANT, MINOR_AGE, SETTLED, SPOUSE, Population
+from sim.population import CHILD, CITY_DTYPE, COLLEGE, HEAD, LEFT, MIGRANT, MINOR_AGE, SETTLED, SPOUSE, Population
 from sim.rules.context import Households
 from sim.scenario import load_scenario
 from sim.synthesis import synthesize
@@ -42,6 +42,17 @@ def test_migrants_by_city_when_every_row_is_a_migrant():
     first, second = phases.migrants_by_city(pop, 2)
     assert len(first) + len(second) == pop.size
     np.testing.assert_array_equal(np.sort(np.concatenate([first, second])), np.arange(pop.size))
+
+
+def test_migrants_by_city_with_hundreds_of_cities():
+    # City indices past int8 (127), some cities with no migrant at all.
+    pop = mixed(4)
+    rng = np.random.default_rng(4)
+    pop.city = rng.integers(0, 250, pop.size).astype(CITY_DTYPE)
+    by_city = phases.migrants_by_city(pop, 300)
+    assert len(by_city) == 300 and all(len(rows) == 0 for rows in by_city[250:])
+    for city, rows in enumerate(by_city):
+        np.testing.assert_array_equal(rows, np.flatnonzero((pop.status == MIGRANT) & (pop.city == city)))
 
 
 def test_intention_logit_adds_the_terms_of_its_definition():
