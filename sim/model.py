@@ -245,10 +245,13 @@ class SettlementModel(mesa.Model):
 
     def take_rules(self) -> None:
         """Switch each city to the rule set in force this month, applying its transition."""
+        residents: list[np.ndarray] | None = None  # each city's migrants, grouped once if a city needs them
         for index, timeline in enumerate(self.timelines):
             period = rules_in_force(timeline, self.month)
             previous = self.periods[index]
             if period is not None and (previous is None or period.index != previous.index):
+                if residents is None:
+                    residents = phases.migrants_by_city(self.pop, len(self.city_ids))
                 # A rule set in force at the start that follows another keeps its transition too;
                 # the scenario cannot start inside a grandfathering (see sim.scenario.schema).
                 transition = period.rules.transition
@@ -258,10 +261,14 @@ class SettlementModel(mesa.Model):
                     )
                 if transition.mode == "grandfather" and period.index > 0 and self.month == period.start_month:
                     before = previous if previous is not None else timeline[period.index - 1]
-                    self._grandfather(index, before, transition.grandfather_months)
+                    self._grandfather(residents[index], before, transition.grandfather_months)
                 self.periods[index] = period
                 self.seen_periods[index][period.index] = period
-                self._announce(index, period, first=self.month == self.scenario.start)
+                if self.month != self.scenario.start:
+                    self._announce(residents[index], period)
+        if self.month == self.scenario.start:
+            # Everyone, arrivals to come included, knows the rules in force at the start.
+            self.known_period[:] = self._current_periods()[self.population.city]
 
     def demography(self) -> None:
         """Activate this month's arrivals; remove those who die."""
@@ -354,6 +361,7 @@ class SettlementModel(mesa.Model):
         rows = self._serve_due(rows)
         self._settle(rows, pop.applied_channel[rows])
         month_of_year = self.month % 12 + 1
+        pools: list[np.ndarray] | None = None  # each city's points applicants, grouped once for every round
         for city_index, period in enumerate(self.periods):
             points = period.rules.channels.points if period else None
             if (
@@ -362,7 +370,21 @@ class SettlementModel(mesa.Model):
                 and points.rounds
                 and month_of_year in points.rounds.months_of_year
             ):
-                self._points_round(city_index, points)
+                if pools is None:
+                    pools = self._points_pools()
+                self._points_round(city_index, points, pools[city_index])
+
+    def _points_pools(self) -> list[np.ndarray]:
+        """Each city's applicants to its points round, in row order.
+
+        A round settles persons of its own city only, so pools grouped before the first round of
+        the month stay each city's pool.
+        """
+        pop = self.pop
+        pool = np.flatnonzero((pop.status == MIGRANT) & (pop.applied_channel == POINTS))
+        pool = pool[np.argsort(pop.city[pool], kind="stable")]
+        bounds = np.searchsorted(pop.city[pool], np.arange(len(self.city_ids) + 1))
+        return [pool[bounds[c] : bounds[c + 1]] for c in range(len(self.city_ids))]
 
     def work_and_contribute(self) -> None:
         """Employment transitions, then this month's social insurance, tax and back-payment."""
@@ -578,17 +600,12 @@ class SettlementModel(mesa.Model):
         """Index of each city's rule period in force (-1: none yet)."""
         return np.array([-1 if p is None else p.index for p in self.periods], np.int16)
 
-    def _announce(self, city: int, period: RulePeriod, *, first: bool) -> None:
-        """Who learns a new rule period on its date: everyone at the start, else those the publicity reaches."""
-        pop = self.pop
-        if first:
-            self.known_period[np.flatnonzero(pop.city == city)] = period.index
-            return
+    def _announce(self, residents: np.ndarray, period: RulePeriod) -> None:
+        """Who of a city's ``residents`` learns a new rule period on its date: those the publicity reaches."""
         self.unaware_possible = True
         publicity = period.rules.publicity
         if publicity is None or publicity.informed_share == 0:
             return
-        residents = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city))
         reached = residents[self.streams.uniform_at("publicity", self.month, residents) < publicity.informed_share]
         self.known_period[reached] = period.index
 
@@ -690,9 +707,9 @@ class SettlementModel(mesa.Model):
         pop.decision_month[dependants] = NO_MONTH
         self._count_rows("dependants_settled", dependants)
 
-    def _points_round(self, city_index: int, channel: PointsChannel) -> None:
+    def _points_round(self, city_index: int, channel: PointsChannel, pool: np.ndarray) -> None:
+        """Rank the city's ``pool`` of applicants and admit up to the quota (DESIGN §4a, rounds)."""
         pop = self.pop
-        pool = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index) & (pop.applied_channel == POINTS))
         rounds = channel.rounds
         quota_u = float(self.streams.uniform("quota", self.month, len(self.city_ids))[city_index])
         quota = None if rounds.quota_persons is None else unbiased_round(rounds.quota_persons / self.scale, quota_u)
@@ -737,9 +754,9 @@ class SettlementModel(mesa.Model):
         row["quota"] = float("nan") if quota is None else quota * self.scale
         self.datacollector.add_table_row("rounds", row)
 
-    def _grandfather(self, city_index: int, previous: RulePeriod, months: int) -> None:
+    def _grandfather(self, rows: np.ndarray, previous: RulePeriod, months: int) -> None:
+        """Keep the channels ``rows`` (the city's migrants) qualified for under ``previous`` open for ``months``."""
         pop = self.pop
-        rows = np.flatnonzero((pop.status == MIGRANT) & (pop.city == city_index))
         if not len(rows):
             return
         program = compile_period(previous, self.month, self.regions, self.population.counters.specs)
