@@ -23,9 +23,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from sim.errors import PersonFileError, Problem, ScenarioError
+from sim.errors import PersonFileError, Problem, ScenarioError, shorten
 from sim.ledger import BitLedger
-from sim.months import month_index, month_label
+from sim.months import check_year, month_index, month_label
 from sim.population import (
     CHILD,
     EDUCATION_INDEX,
@@ -128,15 +128,18 @@ def parse_person_month(value: object) -> int:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
+        check_year(value.year, value)
         return month_index(value.year, value.month)
     text = str(value).strip()
     match = _YEAR_MONTH.match(text)
     if match and 1 <= int(match[2]) <= 12:
+        check_year(int(match[1]), value)
         return month_index(int(match[1]), int(match[2]))
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"expected a month 'YYYY-MM', got {value!r}") from None
+        raise ValueError(f"expected a month 'YYYY-MM', got {shorten(value)}") from None
+    check_year(day.year, value)
     return month_index(day.year, day.month)
 
 
@@ -157,7 +160,7 @@ def parse_month_range(value: object) -> tuple[int, int]:
             month = parse_person_month(text)
         except ValueError:
             raise ValueError(
-                f"expected a month range 'YYYY-MM..YYYY-MM' or a single month 'YYYY-MM', got {value!r}"
+                f"expected a month range 'YYYY-MM..YYYY-MM' or a single month 'YYYY-MM', got {shorten(value)}"
             ) from None
         return month, month
     first_text, _, last_text = (part.strip() for part in text.partition(".."))
@@ -166,11 +169,11 @@ def parse_month_range(value: object) -> tuple[int, int]:
         try:
             ends.append(parse_person_month(end))
         except ValueError:
-            raise ValueError(f"in range {text!r}: expected a month 'YYYY-MM', got {end!r}") from None
+            raise ValueError(f"in range {shorten(text)}: expected a month 'YYYY-MM', got {shorten(end)}") from None
     first, last = ends
     if last < first:
         raise ValueError(
-            f"range {text!r} ends ({last_text}) before it starts ({first_text}); write the earlier month first"
+            f"range {shorten(text)} ends ({last_text}) before it starts ({first_text}); write the earlier month first"
         )
     return first, last
 
@@ -200,7 +203,7 @@ CityRanges = Annotated[dict[str, tuple[MonthRange, ...]], BeforeValidator(_no_mo
 class PersonModel(BaseModel):
     """Base of the person-file models: unknown keys are errors, models are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EducationRecord(PersonModel):
@@ -224,7 +227,7 @@ class Origin(PersonModel):
         if name not in PROVINCE_INDEX:
             close = difflib.get_close_matches(name, PROVINCES, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"one of {', '.join(PROVINCES)}"
-            raise ValueError(f"unknown province {value!r}; {hint}")
+            raise ValueError(f"unknown province {shorten(value)}; {hint}")
         return name
 
 

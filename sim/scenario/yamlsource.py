@@ -30,19 +30,9 @@ MAX_NODES = 100_000
 """Most values in a file once its aliases are expanded (the presets have under 600)."""
 MAX_NUMBER_CHARS = 40
 """Longest integer or decimal number, in characters (an int64 has 19 digits)."""
-SHOWN_CHARS = 40
-"""Characters of a bad value quoted in a message."""
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-
-
-def shorten(value: object, limit: int = SHOWN_CHARS) -> str:
-    """``repr(value)``, cut to its first ``limit`` characters with an ellipsis and the full length."""
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses ten times faster
