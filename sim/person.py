@@ -168,8 +168,8 @@ def parse_month_range(value: object) -> tuple[int, int]:
     for end in (first_text, last_text):
         try:
             ends.append(parse_person_month(end))
-        except ValueError:
-            raise ValueError(f"in range {shorten(text)}: expected a month 'YYYY-MM', got {shorten(end)}") from None
+        except ValueError as err:
+            raise ValueError(f"in range {shorten(text)}: {err}") from None
     first, last = ends
     if last < first:
         raise ValueError(
@@ -362,7 +362,7 @@ def validate_person(data: Any, origins: Origins, name: str) -> PersonRecord:
         ) from err
     record._file = name
     record._origins = origins
-    problems = _cross_checks(record)
+    problems = _cross_checks(record) + _order_checks(record)
     if problems:
         raise PersonFileError(problems)
     return record
@@ -423,6 +423,75 @@ def _cross_checks(record: PersonRecord) -> list[Problem]:
     return problems
 
 
+def _order_checks(record: PersonRecord) -> list[Problem]:
+    """Events that cannot precede birth, and relatives whose births contradict the person's."""
+    problems: list[Problem] = []
+    birth = month_label(record.birth)
+    for city, arrival in record.arrived.items():
+        if arrival < record.birth:
+            problems.append(
+                record.problem(
+                    ("arrived", city),
+                    f"expected an arrival after birth ({birth}), found {month_label(arrival)}.",
+                    "check the year of the arrival or of birth",
+                )
+            )
+    since = record.housing.community_since
+    if since is not None and since < record.birth:
+        problems.append(
+            record.problem(
+                ("housing", "community_since"),
+                f"expected a month after birth ({birth}), found {month_label(since)}.",
+                "give the month the person moved into the current community",
+            )
+        )
+    for index, child in enumerate(record.household.children):
+        if child <= record.birth:
+            problems.append(
+                record.problem(
+                    ("household", "children", index),
+                    f"expected a child born after the person ({birth}), found {month_label(child)}.",
+                    "household.children lists the birth months of the person's children",
+                )
+            )
+    for index, parent in enumerate(record.household.parents):
+        if parent >= record.birth:
+            problems.append(
+                record.problem(
+                    ("household", "parents", index),
+                    f"expected a parent born before the person ({birth}), found {month_label(parent)}.",
+                    "household.parents lists the birth months of the person's parents",
+                )
+            )
+    return problems
+
+
+def _checks_at(record: PersonRecord, city: str, arrival: int, month: int) -> list[Problem]:
+    """What the file says that contradicts the city and month of the application."""
+    problems: list[Problem] = []
+    graduated = record.education.graduated
+    if graduated is not None and graduated >= month:
+        problems.append(
+            record.problem(
+                ("education", "graduated"),
+                f"expected a graduation before the month of application ({month_label(month)}), "
+                f"found {month_label(graduated)}.",
+                "check the graduation month or choose a later --date",
+            )
+        )
+    since = record.housing.community_since
+    if since is not None and since < arrival:
+        problems.append(
+            record.problem(
+                ("housing", "community_since"),
+                f"expected a month on or after the arrival in '{city}' ({month_label(arrival)}), "
+                f"found {month_label(since)}.",
+                f"housing describes the dwelling in the city checked; check community_since or arrived.{city}",
+            )
+        )
+    return problems
+
+
 # ------------------------------------------------------------------------------------- population
 
 
@@ -456,7 +525,8 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
     ScenarioError
         If ``city`` is not a city of the scenario.
     PersonFileError
-        If the person file gives no arrival in ``city`` or one after ``month``.
+        If the person file gives no arrival in ``city`` or one after ``month``, a graduation
+        after ``month`` or a community tenure that starts before the arrival.
     """
     city_ids = list(scenario.cities)
     if city not in scenario.cities:
@@ -482,6 +552,9 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
                 )
             ]
         )
+    problems = _checks_at(record, city, arrival, month)
+    if problems:
+        raise PersonFileError(problems)
     rows = _household_rows(record, month)
     n = len(rows)
     permit = record.residence_permit.get(city, NO_MONTH)

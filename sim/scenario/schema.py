@@ -66,6 +66,8 @@ MAX_POINTS = 1_000_000
 """Largest absolute points value, cap or threshold (schemes use tens to hundreds of points)."""
 MAX_PERSONS = 500_000_000
 """Largest count of persons (migrants, a quota, a capacity): more than China's whole migrant population."""
+MAX_CAPACITY = 10**12
+"""Largest monthly capacity of a service: far above any population (null means unlimited), far below int64."""
 MAX_LOGIT = 50.0
 """Largest absolute intention coefficient: beyond it a logistic probability is 0 or 1 to double precision."""
 
@@ -232,7 +234,7 @@ class Service(StrictModel):
     capacity_per_month: int | None = Field(
         default=None,
         ge=0,
-        le=MAX_PERSONS,
+        le=MAX_CAPACITY,
         description="Decisions per month, persons; null = unlimited. Excess waits FIFO.",
     )
     source: str = ""
