@@ -66,6 +66,10 @@ class CalibrationError(SimError):
     """A calibration target or fit failed."""
 
 
+class OutputError(SimError):
+    """A destination (``--out``) cannot be written: a file in the way, no permission, no space."""
+
+
 SHOWN_CHARS = 40
 """Characters of a bad value quoted in a message: a message never echoes a whole file or a long value."""
 

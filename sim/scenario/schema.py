@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.limits import MAX_AGENTS, MAX_MONTHS
 from sim.months import month_label, parse_date, parse_month
 
 Education = Literal[
@@ -698,8 +699,8 @@ class Scenario(StrictModel):
     source: str | tuple[str, ...] = Field(min_length=1)
     extends: str | None = None
     start: MonthIndex
-    months: int = Field(ge=1, le=600)
-    agents: int = Field(default=20_000, ge=10, le=50_000_000)
+    months: int = Field(ge=1, le=MAX_MONTHS)
+    agents: int = Field(default=20_000, ge=10, le=MAX_AGENTS)
     population: PopulationSpec
     behaviour: BehaviourSpec
     cities: dict[str, City] = Field(min_length=1)
