@@ -160,7 +160,8 @@ class LibraryParents(Parents):
         """The presets closest to ``name``; never a path outside the library."""
         close = difflib.get_close_matches(Path(name).stem, _preset_ids(), n=1)
         allowed = "a preset id or the name of a file uploaded in this session"
-        return f"did you mean '{close[0]}'? " * bool(close) + f"'extends' may name only {allowed}"
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
+        return f"{suggestion}'extends' may name only {allowed}"
 
 
 def _inside_library(path: Path) -> bool:
