@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.errors import shorten
 from sim.limits import MAX_AGENTS, MAX_MONTHS
 from sim.months import month_label, parse_date, parse_month
 
@@ -506,17 +507,23 @@ def parse_age_band(band: str) -> tuple[int, int]:
     Raises
     ------
     ValueError
-        If the band is not written as ``'LOW-HIGH'`` or ``'LOW+'``.
+        If the band is not written as ``'LOW-HIGH'`` or ``'LOW+'``, or ends above 120 years.
     """
     if match := re.fullmatch(r"(\d+)-(\d+)", band):
         low, high = int(match[1]), int(match[2]) + 1
     elif match := re.fullmatch(r"(\d+)\+", band):
         low, high = int(match[1]), OPEN_AGE_BAND_END
     else:
-        raise ValueError(f"age band '{band}' must look like '21-30' or '51+'")
+        raise ValueError(f"age band {shorten(band)} must look like '21-30' or '51+'")
     if not low < high:
-        raise ValueError(f"age band '{band}' is empty")
+        raise ValueError(f"age band {shorten(band)} is empty")
+    if high > MAX_AGE_YEARS + 1:
+        raise ValueError(f"age band {shorten(band)} ends above {MAX_AGE_YEARS} years")
     return low, high
+
+
+MAX_AGE_YEARS = 120
+"""Oldest age an age band may reach (births stay inside the supported dates)."""
 
 
 OPEN_AGE_BAND_END = 61
