@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import Problem, ScenarioError, shorten
+from sim.errors import SHOWN_CHARS, Problem, ScenarioError, shorten
 from sim.months import parse_date
 from sim.scenario.schema import Scenario
 from sim.scenario.timeline import check_timelines
@@ -425,13 +425,38 @@ def problem_from_error(
     if error["type"] == "missing":
         return Problem(file, path, "is required but missing.", line, f"add it (see {doc})")
     found_value = error.get("input")
-    if isinstance(found_value, float) and not math.isfinite(found_value):
-        found = "NaN (not a number)" if math.isnan(found_value) else f"{found_value} (infinite)"
+    number = _non_finite(found_value)
+    if number is not None or error["type"] == "finite_number":
+        found = "NaN (not a number)" if number is None or math.isnan(number) else f"{number} (infinite)"
         return Problem(file, path, f"expected a finite number, found {found}.", line, "write a number")
     message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    # pydantic quotes some inputs in its messages (a discriminator's tag): at most a prefix of them.
+    for text in sorted(set(_long_strings(found_value)), key=len, reverse=True):
+        message = message.replace(text, f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)")
     quoted = isinstance(found_value, (dict, list)) or repr(found_value) in message
     shown = "" if quoted else f" Got {shorten(found_value)}."
     return Problem(file, path, f"{message}.{shown}", line)
+
+
+def _long_strings(value: Any, depth: int = 2) -> list[str]:
+    """Strings longer than :data:`~sim.errors.SHOWN_CHARS` in ``value`` and its items, ``depth`` levels down."""
+    if isinstance(value, str):
+        return [value] if len(value) > SHOWN_CHARS else []
+    if depth == 0:
+        return []
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _long_strings(item, depth - 1)]
+
+
+def _non_finite(value: Any) -> float | None:
+    """``value`` as a float if it is NaN or infinite (also written as text, e.g. 'nan'), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return None if math.isfinite(number) else number
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
