@@ -78,3 +78,28 @@ def test_upload_errors_are_shown_in_the_pages_language():
     assert at.error[0].value == limit
     at.file_uploader(key="w_upload").upload("laughs.yaml", UPLOADS["billion-laughs.yaml"], "application/x-yaml").run()
     assert at.error[0].value == t("app.scenarios.invalid", "zh", file="laughs.yaml")
+
+
+PERSON = (HOSTILE / "persons" / "graduation-after-date.yaml").read_text(encoding="utf-8")
+PERSON_UPLOADS = {
+    "laughs.yaml": UPLOADS["billion-laughs.yaml"],
+    "deep.yaml": UPLOADS["deep.yaml"],
+    "latin1.yaml": b"birth: caf\xe9\n",
+    "birth-0000.yaml": PERSON.replace("birth: 1995-03", "birth: 0000-01").encode(),
+    "child-older.yaml": PERSON.replace("children: [2018-05]", "children: [1980-01]").encode(),
+    "nan-area.yaml": PERSON.replace("floor_area_m2: 40", "floor_area_m2: .nan").encode(),
+}
+
+
+def test_each_hostile_person_upload_shows_an_error_in_the_pages_language():
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    for key, value in {"lang": "zh", "person": "upload", **TINY}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("ui/pages/explain.py").run()
+    for name, content in PERSON_UPLOADS.items():
+        at.file_uploader(key="w_person_upload").upload(name, content, "application/x-yaml").run()
+        _no_exception(at)
+        assert at.error and at.error[0].value == t("app.explain.invalid_person", "zh"), name
+        shown = "\n".join(c.value for c in at.code)
+        assert "expected" in shown and "Traceback" not in shown, (name, shown)
