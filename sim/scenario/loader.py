@@ -427,7 +427,10 @@ def problem_from_error(
     found_value = error.get("input")
     number = _non_finite(found_value)
     if number is not None or error["type"] == "finite_number":
-        found = "NaN (not a number)" if number is None or math.isnan(number) else f"{number} (infinite)"
+        if number is None:
+            found = f"{shorten(found_value)}, which is too large to be a finite number"
+        else:
+            found = "NaN (not a number)" if math.isnan(number) else f"{number} (infinite)"
         return Problem(file, path, f"expected a finite number, found {found}.", line, "write a number")
     message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
     # pydantic quotes some inputs in its messages (a discriminator's tag): at most a prefix of them.
@@ -450,6 +453,8 @@ def _long_strings(value: Any, depth: int = 2) -> list[str]:
 
 def _non_finite(value: Any) -> float | None:
     """``value`` as a float if it is NaN or infinite (also written as text, e.g. 'nan'), else None."""
+    if isinstance(value, str) and value.strip().lower().lstrip("+-") not in ("nan", "inf", "infinity"):
+        return None  # a long string of digits also makes an infinite float, but it is not meant as one
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
