@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import sys
+from collections import namedtuple
 
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from sim.synthesis import synthesize
 from tests.conftest import FIXTURES
 
 SCENARIO = str(FIXTURES / "two-cities-points.yaml")
+shutil_usage = namedtuple("usage", "total used free")
 
 
 def test_a_failing_write_leaves_the_earlier_results_as_they_were(tmp_path, monkeypatch):
@@ -105,3 +107,24 @@ def load_scenario_from(data):
     from sim.scenario.loader import validate_scenario
 
     return validate_scenario(data, {}, "test")
+
+
+def test_a_read_only_or_full_destination_is_refused(tmp_path, monkeypatch):
+    # The tests may run as root, for whom permission bits do not apply: the checks' inputs are simulated.
+    monkeypatch.setattr("sim.results.os.access", lambda path, mode: False)
+    with pytest.raises(OutputError, match=r"expected a folder that can be written, found .* read-only"):
+        check_destination(tmp_path / "out")
+    monkeypatch.undo()
+    monkeypatch.setattr("sim.results.shutil.disk_usage", lambda path: shutil_usage(total=10**9, used=10**9, free=4096))
+    with pytest.raises(OutputError, match="expected at least 10 MB free, found 4,096 bytes"):
+        check_destination(tmp_path / "out")
+
+
+def test_an_os_error_while_a_command_runs_is_a_message(monkeypatch, capsys):
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/somewhere/out")
+
+    monkeypatch.setattr("sim.cli.load_scenario", denied)
+    assert main(["run", SCENARIO, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "error: /somewhere/out: Permission denied." in err and "Traceback" not in err
