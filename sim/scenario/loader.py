@@ -7,6 +7,7 @@ nothing is half-loaded.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import heapq
 import itertools
@@ -436,7 +437,11 @@ def problem_from_error(
     # pydantic quotes some inputs in its messages (a discriminator's tag): at most a prefix of them.
     for text in sorted(set(_long_strings(found_value)), key=len, reverse=True):
         message = message.replace(text, f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)")
-    quoted = isinstance(found_value, (dict, list)) or repr(found_value) in message
+    quoted = (
+        isinstance(found_value, (dict, list))
+        or repr(found_value) in message
+        or (isinstance(found_value, dt.date) and str(found_value) in message)
+    )
     shown = "" if quoted else f" Got {shorten(found_value)}."
     return Problem(file, path, f"{message}.{shown}", line)
 
