@@ -7,11 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.destination import check_destination
 from sim.errors import SimError
 from sim.experiment.cli import add_commands as add_experiment_commands
 from sim.limits import agent_count, month_count, seed_number
-from sim.model import SettlementModel
-from sim.results import check_destination
 from sim.scenario import load_scenario
 
 
@@ -75,6 +74,8 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from sim.model import SettlementModel  # Mesa and pandas load only for the verbs that run a model
+
     scenario = load_scenario(args.scenario)
     check_destination(args.out)
     model = SettlementModel.from_scenario(scenario, agents=args.agents, seed=args.seed, months=args.months)

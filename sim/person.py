@@ -466,8 +466,11 @@ def _order_checks(record: PersonRecord) -> list[Problem]:
     return problems
 
 
-def _checks_at(record: PersonRecord, city: str, arrival: int, month: int) -> list[Problem]:
-    """What the file says that contradicts the city and month of the application."""
+def application_problems(record: PersonRecord, city: str, arrival: int, month: int) -> list[Problem]:
+    """What the file says that contradicts the application in ``city`` (arrival month ``arrival``) in ``month``.
+
+    A graduation not before ``month``, or a community tenure that starts before the arrival.
+    """
     problems: list[Problem] = []
     graduated = record.education.graduated
     if graduated is not None and graduated >= month:
@@ -552,7 +555,7 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
                 )
             ]
         )
-    problems = _checks_at(record, city, arrival, month)
+    problems = application_problems(record, city, arrival, month)
     if problems:
         raise PersonFileError(problems)
     rows = _household_rows(record, month)

@@ -11,9 +11,10 @@ import pytest
 
 import sim.experiment.compare  # noqa: F401  (the module patched below)
 from sim.cli import main
+from sim.destination import check_destination
 from sim.errors import OutputError, ScenarioError
 from sim.model import SettlementModel
-from sim.results import check_destination, write_tables
+from sim.results import write_tables
 from sim.scenario import load_scenario
 from sim.synthesis import synthesize
 from tests.conftest import FIXTURES
@@ -111,11 +112,13 @@ def load_scenario_from(data):
 
 def test_a_read_only_or_full_destination_is_refused(tmp_path, monkeypatch):
     # The tests may run as root, for whom permission bits do not apply: the checks' inputs are simulated.
-    monkeypatch.setattr("sim.results.os.access", lambda path, mode: False)
+    monkeypatch.setattr("sim.destination.os.access", lambda path, mode: False)
     with pytest.raises(OutputError, match=r"expected a folder that can be written, found .* read-only"):
         check_destination(tmp_path / "out")
     monkeypatch.undo()
-    monkeypatch.setattr("sim.results.shutil.disk_usage", lambda path: shutil_usage(total=10**9, used=10**9, free=4096))
+    monkeypatch.setattr(
+        "sim.destination.shutil.disk_usage", lambda path: shutil_usage(total=10**9, used=10**9, free=4096)
+    )
     with pytest.raises(OutputError, match="expected at least 10 MB free, found 4,096 bytes"):
         check_destination(tmp_path / "out")
 

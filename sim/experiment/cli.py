@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.destination import check_destination
 from sim.errors import ScenarioError
 from sim.experiment.backends import BACKENDS
 from sim.limits import agent_count, month_count, repeat_count, seed_number
-from sim.results import check_destination
 
 
 def add_commands(commands: Any) -> None:
