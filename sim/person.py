@@ -469,7 +469,9 @@ def _order_checks(record: PersonRecord) -> list[Problem]:
 def application_problems(record: PersonRecord, city: str, arrival: int, month: int) -> list[Problem]:
     """What the file says that contradicts the application in ``city`` (arrival month ``arrival``) in ``month``.
 
-    A graduation not before ``month``, or a community tenure that starts before the arrival.
+    A graduation not before ``month``, or a community tenure that starts before the arrival. Checked
+    at the month of application only: a person is also evaluated at earlier months (whether old
+    rules grandfather them), when a later graduation is no contradiction.
     """
     problems: list[Problem] = []
     graduated = record.education.graduated
@@ -528,8 +530,7 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
     ScenarioError
         If ``city`` is not a city of the scenario.
     PersonFileError
-        If the person file gives no arrival in ``city`` or one after ``month``, a graduation
-        after ``month`` or a community tenure that starts before the arrival.
+        If the person file gives no arrival in ``city`` or one after ``month``.
     """
     city_ids = list(scenario.cities)
     if city not in scenario.cities:
@@ -555,9 +556,6 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
                 )
             ]
         )
-    problems = application_problems(record, city, arrival, month)
-    if problems:
-        raise PersonFileError(problems)
     rows = _household_rows(record, month)
     n = len(rows)
     permit = record.residence_permit.get(city, NO_MONTH)

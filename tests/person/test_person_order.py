@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.errors import PersonFileError
+from sim.explain import check
 from sim.months import month_index
 from sim.person import person_population, validate_person
 from sim.scenario import load_scenario
@@ -95,6 +96,12 @@ def test_a_bad_value_is_quoted_by_a_short_prefix_only():
 def test_contradictions_with_the_application_are_refused(reform, changes, path, fragment):
     record = validate_person(person_data(**changes), {}, "p.yaml")
     with pytest.raises(PersonFileError) as err:
-        person_population(record, reform, "ningbo", T)
+        check(reform, "ningbo", T, record)
     assert [p.path for p in err.value.problems] == [path]
     assert fragment in err.value.problems[0].message
+
+
+def test_a_graduation_after_an_earlier_evaluation_month_is_no_contradiction(reform):
+    record = validate_person(person_data(education={"level": "college", "graduated": "2019-08"}), {}, "p.yaml")
+    population, row = person_population(record, reform, "ningbo", month_index(2019, 6))  # as grandfathering does
+    assert population.graduated_month[row] == month_index(2019, 8)
