@@ -101,7 +101,7 @@ def _person(rng: np.random.Generator, index: int, city: str, month: int) -> dict
     level = EDUCATION_LEVELS[int(rng.integers(0, len(EDUCATION_LEVELS)))]
     education: dict[str, Any] = {"level": level}
     if level not in ("none", "primary") and rng.random() < 0.9:
-        education["graduated"] = label(min(birth + int(rng.integers(16 * 12, 27 * 12)), month + 6))
+        education["graduated"] = label(min(birth + int(rng.integers(16 * 12, 27 * 12)), month - 1))
     arrival = month - int(rng.integers(1, min(age_months - 16 * 12, 30 * 12) + 1))
     doc: dict[str, Any] = {
         "id": f"p{index:05d}",

@@ -21,7 +21,7 @@ import numpy as np
 from sim.atomic import atomic_write_text
 from sim.errors import PersonFileError, Problem, ScenarioError
 from sim.months import month_label, parse_month
-from sim.person import PersonRecord, arrival_problems, persons_population, unknown_city_problem
+from sim.person import PersonRecord, check_problems, persons_population, unknown_city_problem
 from sim.person_sources import PersonEntry, PersonSource, read_persons
 from sim.rules.channels import channel_eligible, evaluate_route
 from sim.rules.context import RuleContext
@@ -132,7 +132,7 @@ def check_many(scenario: Scenario, city_id: str, month: int, records: list[Perso
     month : int
         Month index of the application (histories count up to ``month - 1``).
     records : list of PersonRecord
-        Validated persons, each arrived in the city before ``month`` (see :func:`arrival_problems`).
+        Validated persons, each arrived in the city before ``month`` (see :func:`sim.person.check_problems`).
 
     Returns
     -------
@@ -338,7 +338,7 @@ def _split(source: PersonSource, city: str, month: int) -> tuple[list[PersonEntr
     for entry in source.entries:
         problems = list(entry.problems)
         if entry.record is not None:
-            problems += arrival_problems(entry.record, city, month)
+            problems += check_problems(entry.record, city, month)
         if problems:
             invalid.append(PersonEntry(entry.id, None, tuple(problems), entry.line))
         else:

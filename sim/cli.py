@@ -7,8 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.destination import check_destination
 from sim.errors import Problem, ScenarioError, SimError
 from sim.experiment.cli import add_commands as add_experiment_commands
+from sim.limits import agent_count, month_count, seed_number
 from sim.scenario import load_scenario
 
 
@@ -21,6 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # a disk that fills or a folder that vanishes while a command runs
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}. Hint: check the disk and the --out folder", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,9 +35,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a scenario and write its tables")
     run.add_argument("scenario", help="scenario YAML file or preset id")
-    run.add_argument("--agents", type=_positive, help="agents for the initial migrants (default: the scenario's)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--months", type=_positive, help="months to simulate (default: the scenario's)")
+    run.add_argument("--agents", type=agent_count, help="agents for the initial migrants (default: the scenario's)")
+    run.add_argument("--seed", type=seed_number, default=0, help="random seed (default 0)")
+    run.add_argument("--months", type=month_count, help="months to simulate (default: the scenario's)")
     run.add_argument("--out", default="out", help="output directory (default ./out)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -75,17 +81,11 @@ def _describe(args: argparse.Namespace) -> int:
     return run_describe(args.scenario, lang=args.lang, fmt=args.format, out=args.out, other=args.diff)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
 def _run(args: argparse.Namespace) -> int:
     from sim.model import SettlementModel  # Mesa and pandas load only for the verbs that run a model
 
     scenario = load_scenario(args.scenario)
+    check_destination(args.out)
     model = SettlementModel.from_scenario(scenario, agents=args.agents, seed=args.seed, months=args.months)
     result = model.run(progress=not args.quiet)
     written = result.write(Path(args.out), args.format)

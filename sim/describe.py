@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from sim.atomic import atomic_write_text
 from sim.errors import SimError
 from sim.months import month_label
 from sim.scenario.loader import load_scenario
@@ -765,8 +766,6 @@ def run_describe(
     if out is None:
         print(text, end="")
     else:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path = atomic_write_text(Path(out), text)
         print(f"wrote {path}")
     return 0

@@ -64,3 +64,19 @@ class PersonFileError(ScenarioError):
 
 class CalibrationError(SimError):
     """A calibration target or fit failed."""
+
+
+class OutputError(SimError):
+    """A destination (``--out``) cannot be written: a file in the way, no permission, no space."""
+
+
+SHOWN_CHARS = 40
+"""Characters of a bad value quoted in a message: a message never echoes a whole file or a long value."""
+
+
+def shorten(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` cut to its first ``limit`` characters, with an ellipsis and the full length."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"

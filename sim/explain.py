@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import PersonFileError, Problem, ScenarioError
 from sim.months import month_label, parse_month
-from sim.person import PersonRecord, load_person, person_population, unknown_city_problem
+from sim.person import PersonRecord, check_problems, load_person, person_population, unknown_city_problem
 from sim.population import CHILD, HEAD, MIGRANT, PARENT, SETTLED, SPOUSE, Population
 from sim.rules.channels import JOIN_ROLES, Check, channel_eligible, evaluate_route
 from sim.rules.context import RuleContext
@@ -255,6 +255,9 @@ def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) ->
         notes.append(
             f"These rules count only contribution months from {month_label(period.start_month)} (prospective)."
         )
+    problems = check_problems(record, city_id, month)
+    if problems:
+        raise PersonFileError(problems)
     pop, row = person_population(record, scenario, city_id, month)
     regions = region_index(scenario)
     ctx = RuleContext(pop, month, regions)

@@ -23,9 +23,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from sim.errors import PersonFileError, Problem, ScenarioError
+from sim.errors import PersonFileError, Problem, ScenarioError, shorten
 from sim.ledger import BitLedger, Counters, CounterSpec
-from sim.months import month_index, month_label
+from sim.months import check_year, month_index, month_label
 from sim.population import (
     CHILD,
     CITY_DTYPE,
@@ -94,15 +94,18 @@ def parse_person_month(value: object) -> int:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
+        check_year(value.year, value)
         return month_index(value.year, value.month)
     text = str(value).strip()
     match = _YEAR_MONTH.match(text)
     if match and 1 <= int(match[2]) <= 12:
+        check_year(int(match[1]), value)
         return month_index(int(match[1]), int(match[2]))
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"expected a month 'YYYY-MM', got {value!r}") from None
+        raise ValueError(f"expected a month 'YYYY-MM', got {shorten(value)}") from None
+    check_year(day.year, value)
     return month_index(day.year, day.month)
 
 
@@ -123,7 +126,7 @@ def parse_month_range(value: object) -> tuple[int, int]:
             month = parse_person_month(text)
         except ValueError:
             raise ValueError(
-                f"expected a month range 'YYYY-MM..YYYY-MM' or a single month 'YYYY-MM', got {value!r}"
+                f"expected a month range 'YYYY-MM..YYYY-MM' or a single month 'YYYY-MM', got {shorten(value)}"
             ) from None
         return month, month
     first_text, _, last_text = (part.strip() for part in text.partition(".."))
@@ -131,12 +134,12 @@ def parse_month_range(value: object) -> tuple[int, int]:
     for end in (first_text, last_text):
         try:
             ends.append(parse_person_month(end))
-        except ValueError:
-            raise ValueError(f"in range {text!r}: expected a month 'YYYY-MM', got {end!r}") from None
+        except ValueError as err:
+            raise ValueError(f"in range {shorten(text)}: {err}") from None
     first, last = ends
     if last < first:
         raise ValueError(
-            f"range {text!r} ends ({last_text}) before it starts ({first_text}); write the earlier month first"
+            f"range {shorten(text)} ends ({last_text}) before it starts ({first_text}); write the earlier month first"
         )
     return first, last
 
@@ -166,7 +169,7 @@ CityRanges = Annotated[dict[str, tuple[MonthRange, ...]], BeforeValidator(_no_mo
 class PersonModel(BaseModel):
     """Base of the person-file models: unknown keys are errors, models are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EducationRecord(PersonModel):
@@ -190,7 +193,7 @@ class Origin(PersonModel):
         if name not in PROVINCE_INDEX:
             close = difflib.get_close_matches(name, PROVINCES, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"one of {', '.join(PROVINCES)}"
-            raise ValueError(f"unknown province {value!r}; {hint}")
+            raise ValueError(f"unknown province {shorten(value)}; {hint}")
         return name
 
 
@@ -331,7 +334,7 @@ def validate_person(data: Any, origins: Origins, name: str) -> PersonRecord:
         ) from err
     record._file = name
     record._origins = origins
-    problems = _cross_checks(record)
+    problems = _cross_checks(record) + _order_checks(record)
     if problems:
         raise PersonFileError(problems)
     return record
@@ -417,6 +420,80 @@ def _month_list(months: set[int]) -> str:
     )
 
 
+def _order_checks(record: PersonRecord) -> list[Problem]:
+    """Events that cannot precede birth, and relatives whose births contradict the person's."""
+    problems: list[Problem] = []
+    birth = month_label(record.birth)
+    for city, arrival in record.arrived.items():
+        if arrival < record.birth:
+            problems.append(
+                record.problem(
+                    ("arrived", city),
+                    f"expected an arrival after birth ({birth}), found {month_label(arrival)}.",
+                    "check the year of the arrival or of birth",
+                )
+            )
+    since = record.housing.community_since
+    if since is not None and since < record.birth:
+        problems.append(
+            record.problem(
+                ("housing", "community_since"),
+                f"expected a month after birth ({birth}), found {month_label(since)}.",
+                "give the month the person moved into the current community",
+            )
+        )
+    for index, child in enumerate(record.household.children):
+        if child <= record.birth:
+            problems.append(
+                record.problem(
+                    ("household", "children", index),
+                    f"expected a child born after the person ({birth}), found {month_label(child)}.",
+                    "household.children lists the birth months of the person's children",
+                )
+            )
+    for index, parent in enumerate(record.household.parents):
+        if parent >= record.birth:
+            problems.append(
+                record.problem(
+                    ("household", "parents", index),
+                    f"expected a parent born before the person ({birth}), found {month_label(parent)}.",
+                    "household.parents lists the birth months of the person's parents",
+                )
+            )
+    return problems
+
+
+def application_problems(record: PersonRecord, city: str, arrival: int, month: int) -> list[Problem]:
+    """What the file says that contradicts the application in ``city`` (arrival month ``arrival``) in ``month``.
+
+    A graduation not before ``month``, or a community tenure that starts before the arrival. Checked
+    at the month of application only: a person is also evaluated at earlier months (whether old
+    rules grandfather them), when a later graduation is no contradiction.
+    """
+    problems: list[Problem] = []
+    graduated = record.education.graduated
+    if graduated is not None and graduated >= month:
+        problems.append(
+            record.problem(
+                ("education", "graduated"),
+                f"expected a graduation before the month of application ({month_label(month)}), "
+                f"found {month_label(graduated)}.",
+                "check the graduation month or choose a later --date",
+            )
+        )
+    since = record.housing.community_since
+    if since is not None and since < arrival:
+        problems.append(
+            record.problem(
+                ("housing", "community_since"),
+                f"expected a month on or after the arrival in '{city}' ({month_label(arrival)}), "
+                f"found {month_label(since)}.",
+                f"housing describes the dwelling in the city checked; check community_since or arrived.{city}",
+            )
+        )
+    return problems
+
+
 # ------------------------------------------------------------------------------------- population
 
 
@@ -459,6 +536,14 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
         raise PersonFileError(problems)
     pop, _ = persons_population([record], scenario, city, month)
     return pop, 0
+
+
+def check_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:
+    """Everything in ``record`` that stops a check in ``city`` in ``month``: its arrival, then what contradicts it."""
+    problems = arrival_problems(record, city, month)
+    if problems:
+        return problems
+    return application_problems(record, city, record.arrived[city], month)
 
 
 def arrival_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim._loops import count_bits, history_month, history_older
+from sim.errors import Problem, ScenarioError
 from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, CounterSpec
 from sim.population import (
     CHILD,
@@ -83,7 +84,8 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     """
     streams = Streams(seed)
     total = sum(c.migrants for c in scenario.cities.values())
-    scale = total / agents if total > 0 else 1.0
+    scale = persons_per_agent(scenario, agents)
+    _check_size(scenario, agents, scale)
     parts: list[tuple[int, int, dict[str, np.ndarray]]] = []
     for city_index, city in enumerate(scenario.cities.values()):
         target = round(agents * city.migrants / total) if total else 0
@@ -99,6 +101,18 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
                 parts.append(
                     (month, city_index, _households(rng, scenario.population, rows, city_index, month, month, False))
                 )
+    if not parts:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario {scenario.id}",
+                    "agents",
+                    f"expected at least one person to simulate, found none with {agents:,} agents "
+                    f"for {len(scenario.cities)} cities.",
+                    hint="give more agents (--agents) or a city some migrants or inflow_per_month",
+                )
+            ]
+        )
     # Slots in order of arrival: the persons present in a month are then a prefix of the arrays.
     parts.sort(key=lambda part: part[:2])
     columns = _concatenate([part for _, _, part in parts])
@@ -127,6 +141,42 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
         np.copyto(ledger.hi, paid.hi, where=inside)
         np.copyto(ledger.lifetime, paid.lifetime, where=inside)
     return Synthesis(pop, scale, n_households, regions)
+
+
+def persons_per_agent(scenario: Scenario, agents: int) -> float:
+    """Real persons one agent stands for: the initial migrants, or the arrivals if there are none.
+
+    Without initial migrants, ``agents`` rows stand for the arrivals over the scenario's months,
+    so that the size of a run follows ``agents`` whatever the scenario says.
+    """
+    total = sum(c.migrants for c in scenario.cities.values())
+    if total == 0:
+        total = sum(c.inflow_per_month for c in scenario.cities.values()) * scenario.months
+    return total / agents if total > 0 else 1.0
+
+
+MAX_ROWS = 50_000_000
+"""Most agents a run may synthesise, initial and arriving (at about 115 bytes each, under 6 GB)."""
+
+
+def _check_size(scenario: Scenario, agents: int, scale: float) -> None:
+    # Refuse before allocating: a large inflow against few initial migrants makes far more rows
+    # than ``agents`` (each arrival is a row at the initial migrants' scale).
+    arriving = sum(c.inflow_per_month for c in scenario.cities.values()) * scenario.months / scale
+    rows = agents + arriving
+    if rows > MAX_ROWS:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario {scenario.id}",
+                    "cities",
+                    f"expected at most {MAX_ROWS:,} agents over the run, found {rows:,.0f} "
+                    f"({agents:,} initial, {arriving:,.0f} arriving at {scale:,.3g} persons per agent).",
+                    hint="use fewer agents (--agents), or give the cities more initial migrants "
+                    "relative to their inflow_per_month",
+                )
+            ]
+        )
 
 
 def region_index(scenario: Scenario) -> dict[str, int]:

@@ -12,9 +12,10 @@ import streamlit as st
 import yaml
 
 from sim import plots
-from sim.errors import SimError
+from sim.errors import PersonFileError, SimError
 from sim.months import month_label
 from sim.person import PROVINCES, PersonRecord
+from sim.scenario.yamlsource import parse_yaml
 from ui import library, persons, rules, state
 from ui.i18n import t, t_or
 from ui.results import labels_for
@@ -78,10 +79,14 @@ def person_picker(settings: Settings, city: str, start: int) -> tuple[Settings, 
         st.info(t("app.explain.upload_hint", lang))
         return settings, None, ""
     try:
-        data = yaml.safe_load(file.getvalue().decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        data, _ = parse_yaml(file.getvalue().decode("utf-8"), file.name, error=PersonFileError)
+    except PersonFileError as err:
         st.error(t("app.explain.invalid_person", lang))
-        st.code(f"{file.name}: {err}", language=None)
+        st.code(str(err), language=None)
+        return settings, None, ""
+    except UnicodeDecodeError as err:
+        st.error(t("app.explain.invalid_person", lang))
+        st.code(f"{file.name}: expected UTF-8 text, found byte 0x{err.object[err.start]:02x}.", language=None)
         return settings, None, ""
     if not isinstance(data, dict):
         st.error(t("app.explain.invalid_person", lang))

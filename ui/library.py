@@ -19,10 +19,12 @@ from typing import Any
 
 from sim.errors import SimError
 from sim.scenario import Scenario, load_scenario
-from sim.scenario.loader import SCENARIO_DIR
+from sim.scenario.loader import SCENARIO_DIR, LibraryParents
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD_PREFIX = "upload:"
+UPLOADS_KEY = "hukou_uploads"
+"""Session-state key of the references uploaded in this session."""
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -118,8 +120,24 @@ def upload_name(ref: str) -> str:
 
 
 def load(ref: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load the scenario of a reference with overrides (raises :class:`~sim.errors.ScenarioError`)."""
-    return _load_cached(ref, _freeze(overrides or {}))
+    """Load the scenario of a reference with overrides (raises :class:`~sim.errors.ScenarioError`).
+
+    An uploaded file's ``extends`` may name only a preset or a file uploaded in this session
+    (:class:`~sim.scenario.loader.LibraryParents`): no other file of the server is read.
+    """
+    uploads = session_uploads() if is_upload(ref) else ()
+    return _load_cached(ref, _freeze(overrides or {}), uploads)
+
+
+def session_uploads() -> tuple[str, ...]:
+    """References of the files uploaded in this session (none outside a running page)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return ()
+    import streamlit as st
+
+    return tuple(st.session_state.get(UPLOADS_KEY, ()))
 
 
 def _freeze(value: Any) -> Any:
@@ -129,11 +147,14 @@ def _freeze(value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(ref: str, overrides_json: str) -> Scenario:
+def _load_cached(ref: str, overrides_json: str, uploads: tuple[str, ...]) -> Scenario:
     import json
 
     overrides = json.loads(overrides_json)
-    return load_scenario(path_of(ref), overrides or None)
+    parents = None
+    if is_upload(ref):
+        parents = LibraryParents({path_of(u).name: path_of(u) for u in uploads if u != ref and exists(u)})
+    return load_scenario(path_of(ref), overrides or None, parents=parents)
 
 
 def validation_message(error: SimError, path: Path, shown_name: str | None = None) -> str:

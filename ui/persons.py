@@ -69,11 +69,9 @@ def record_from_data(data: Mapping[str, Any], name: str = "<person>") -> PersonR
 def load_text(text: str, name: str) -> PersonRecord:
     """A person file's text, validated (a YAML error is a :class:`~sim.errors.PersonFileError` too)."""
     from sim.errors import PersonFileError, Problem
+    from sim.scenario.yamlsource import parse_yaml
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise PersonFileError([Problem(name, "", f"is not valid YAML: {err}")]) from err
+    data, _ = parse_yaml(text, name, error=PersonFileError)
     if not isinstance(data, dict):
         raise PersonFileError([Problem(name, "", "must be a mapping of keys.")])
     return record_from_data(data, name)

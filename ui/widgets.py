@@ -8,6 +8,7 @@ and returns updated settings; widget keys start with ``w_`` and name what they e
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -18,11 +19,13 @@ import streamlit as st
 from sim.describe import diff
 from sim.errors import SimError
 from sim.scenario import Scenario
+from sim.scenario.yamlsource import MAX_FILE_BYTES
 from ui import library, rules, state
 from ui.i18n import t, t_or
 from ui.state import MAX_VARIANTS, Settings
 
-UPLOADS_KEY = "hukou_uploads"
+UPLOADS_KEY = library.UPLOADS_KEY
+logger = logging.getLogger(__name__)
 
 
 def _init(key: str, value: Any) -> str:
@@ -65,12 +68,19 @@ def upload(settings: Settings) -> Settings:
     if file is None:
         return settings
     content = file.getvalue()
-    ref, path = library.save_upload(file.name, content)
+    if len(content) > MAX_FILE_BYTES:
+        st.error(t("app.scenarios.too_large", lang, file=file.name, size=len(content), limit=MAX_FILE_BYTES))
+        return settings
     try:
+        ref, path = library.save_upload(file.name, content)
         library.load(ref)
     except SimError as err:
         st.error(t("app.scenarios.invalid", lang, file=file.name))
         st.code(library.validation_message(err, path, file.name), language=None)
+        return settings
+    except Exception:  # whatever an upload does, the page must go on working
+        logger.exception("upload %s could not be loaded", file.name)
+        st.error(t("app.scenarios.unreadable", lang, file=file.name))
         return settings
     uploads = st.session_state.setdefault(UPLOADS_KEY, [])
     if ref not in uploads:

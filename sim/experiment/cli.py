@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.destination import check_destination
+from sim.errors import ScenarioError
 from sim.experiment.backends import BACKENDS
+from sim.limits import agent_count, month_count, repeat_count, seed_number
 
 
 def add_commands(commands: Any) -> None:
@@ -54,36 +57,29 @@ def add_commands(commands: Any) -> None:
         default="lhs",
         help="how --range values are sampled: Latin hypercube (default) or Sobol'",
     )
-    sweep.add_argument("--samples", type=_positive, default=8, help="points of a sampled design (default 8)")
+    sweep.add_argument("--samples", type=repeat_count, default=8, help="points of a sampled design (default 8)")
     sweep.add_argument("--design-seed", type=int, default=0, help="seed of the sampled design (default 0)")
     _common(sweep, default_seeds=1, default_out="out/sweep")
     sweep.set_defaults(handler=_sweep)
 
 
 def _common(parser: argparse.ArgumentParser, *, default_seeds: int, default_out: str) -> None:
-    parser.add_argument("--seeds", type=_positive, default=default_seeds, help=f"seeds (default {default_seeds})")
-    parser.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
-    parser.add_argument("--agents", type=_positive, help="agents per run (default: each scenario's)")
-    parser.add_argument("--months", type=_positive, help="months per run (default: each scenario's)")
+    parser.add_argument("--seeds", type=repeat_count, default=default_seeds, help=f"seeds (default {default_seeds})")
+    parser.add_argument("--first-seed", type=seed_number, default=0, help="first seed (default 0)")
+    parser.add_argument("--agents", type=agent_count, help="agents per run (default: each scenario's)")
+    parser.add_argument("--months", type=month_count, help="months per run (default: each scenario's)")
     parser.add_argument("--out", default=default_out, help=f"output directory (default ./{default_out})")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)")
     parser.add_argument(
         "--backend", choices=BACKENDS, default="process", help="where runs execute (default: a local process pool)"
     )
-    parser.add_argument("--workers", type=_positive, help="worker processes (default: one per CPU)")
+    parser.add_argument("--workers", type=repeat_count, help="worker processes (default: one per CPU)")
     parser.add_argument(
         "--dask",
         metavar="local|ADDRESS",
         help="run on Dask: 'local' starts a LocalCluster, tcp://HOST:PORT uses a running scheduler",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _execution(args: argparse.Namespace) -> dict[str, Any]:
@@ -123,6 +119,8 @@ def _compare(args: argparse.Namespace) -> int:
     from sim.experiment.compare import compare
 
     out = Path(args.out)
+    check_destination(out)
+    check_scenarios([args.baseline, *args.variants])
     comparison = compare([args.baseline, *args.variants], **_execution(args))
     status = _report(comparison.result, out)
     for variant in comparison.levels["scenario"].unique():
@@ -148,6 +146,8 @@ def _sweep(args: argparse.Namespace) -> int:
     parts = [grid(params)] if params else []
     parts += [sampled] if sampled is not None else []
     design = cross(*parts) if parts else None
+    check_destination(out)
+    check_scenarios([args.scenario], design)
     swept = sweep(args.scenario, design, **_execution(args))
     status = _report(swept.result, out)
     print()
@@ -161,6 +161,8 @@ def _sweep_table(swept: Any) -> str:
     import pandas as pd
 
     summary = swept.summary
+    if summary.empty or "indicator" not in summary:
+        return "no finished runs"
     totals = summary[(summary["indicator"] == "settled_all") & (summary["breakdown"] == "total")]
     if totals.empty:
         return "no finished runs"
@@ -174,6 +176,44 @@ def _sweep_table(swept: Any) -> str:
     table["seeds"] = totals["seeds"].to_numpy()
     with pd.option_context("display.max_colwidth", 40, "display.width", 200):
         return table.to_string(index=False)
+
+
+def check_scenarios(scenarios: list[str], design: Any = None) -> None:
+    """Load every scenario (with a design point's overrides) before anything runs.
+
+    A scenario that does not load, or a parameter path that leads nowhere or names an unknown key,
+    is refused with every problem at once. A point whose value the schema rejects (a rate above 1)
+    is left to the sweep, which logs it as a failed point and finishes the others.
+
+    Raises
+    ------
+    ScenarioError
+        Listing the problems of the scenarios and of the parameter paths.
+    """
+    from sim.scenario import load_scenario
+
+    # Every point of a design sets the same paths, so the first point shows a wrong path.
+    points = [{}] if design is None else design.to_dict("records")[:1]
+    problems = []
+    for scenario in scenarios:
+        for overrides in points:
+            try:
+                load_scenario(scenario, overrides or None)
+            except ScenarioError as err:
+                if not overrides:
+                    problems.extend(err.problems)
+                    break
+                problems.extend(p for p in err.problems if _names_a_wrong_path(p, overrides))
+    unique = list(dict.fromkeys(problems))
+    if unique:
+        raise ScenarioError(unique)
+
+
+def _names_a_wrong_path(problem: Any, overrides: dict[str, Any]) -> bool:
+    from sim.scenario.loader import format_key_path, parse_key_path
+
+    paths = {format_key_path(tuple(parse_key_path(path))) for path in overrides}
+    return problem.path in paths and problem.message.startswith(("unknown key", "does not lead"))
 
 
 def _workers(count: Any) -> str:

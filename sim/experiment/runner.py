@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import mesa
 import numpy as np
@@ -133,25 +133,71 @@ def run(
     if store is not None:
         for item in _distinct_scenarios(resolved):
             store.save_scenario(item.scenario_sha256, item.scenario.model_dump(mode="json", by_alias=True))
-    if todo:
-        items = list(todo.values())
-        show = sys.stderr.isatty() if progress is None else progress
-        with backend_obj as active, tqdm(total=len(items), desc="runs", unit="run", disable=not show) as bar:
-            backend_info = active.describe()
-            for index, value, error in active.map_unordered(execute, [item.task() for item in items]):
-                item = items[index]
-                if error is not None:
-                    value = RunOutcome(item.key, error=f"{type(error).__name__}: {error}")
-                outcome: RunOutcome = value
-                outcomes[item.key] = outcome
-                status[item.key] = "executed" if outcome.ok else "failed"
-                if store is not None:
-                    if outcome.ok:
-                        store.save(outcome, _run_manifest(item, outcome, backend_info))
-                    else:
-                        store.record_failure(item.key, item.spec.to_dict(), outcome.error or "", outcome.traceback)
-                bar.update()
+    locks: dict[str, IO[str]] = {}
+    try:
+        if todo:
+            show = sys.stderr.isatty() if progress is None else progress
+            with backend_obj as active, tqdm(total=len(todo), desc="runs", unit="run", disable=not show) as bar:
+                backend_info = active.describe()
+                waiting = dict(todo)
+                while waiting:
+                    batch = _claim(store, waiting, locks, status, bar)
+                    if not batch:
+                        time.sleep(LOCK_POLL_SECONDS)  # the runs left are being computed by another process
+                        continue
+                    tasks = [item.task() for item in batch]
+                    for index, value, error in active.map_unordered(execute, tasks):
+                        item = batch[index]
+                        if error is not None:
+                            value = RunOutcome(item.key, error=f"{type(error).__name__}: {error}")
+                        outcome: RunOutcome = value
+                        outcomes[item.key] = outcome
+                        status[item.key] = "executed" if outcome.ok else "failed"
+                        if store is not None:
+                            if outcome.ok:
+                                store.save(outcome, _run_manifest(item, outcome, backend_info))
+                            else:
+                                trace = outcome.traceback
+                                store.record_failure(item.key, item.spec.to_dict(), outcome.error or "", trace)
+                            store.release(locks.pop(item.key))
+                        bar.update()
+    finally:
+        for lock in locks.values():
+            RunStore.release(lock)
     return _assemble(specs, resolved, outcomes, status, store, backend_info, started)
+
+
+LOCK_POLL_SECONDS = 0.5
+"""How often a process waiting for runs that another process computes looks again."""
+
+
+def _claim(
+    store: RunStore | None,
+    waiting: dict[str, ResolvedRun],
+    locks: dict[str, IO[str]],
+    status: dict[str, str],
+    bar: tqdm,
+) -> list[ResolvedRun]:
+    """Take from ``waiting`` the runs this process may compute now (all of them without a store).
+
+    A run locked by another process stays waiting; a run that another process stored meanwhile
+    is marked stored. A run another process failed is computed again here once its lock is free.
+    """
+    batch = []
+    for key, item in list(waiting.items()):
+        lock = None if store is None else store.claim(key)
+        if store is not None and lock is None:
+            continue
+        del waiting[key]
+        if store is not None and store.has(key):
+            RunStore.release(lock)
+            status[key] = "stored"
+            bar.update()
+            continue
+        if lock is not None:
+            locks[key] = lock
+        batch.append(item)
+    return batch
 
 
 def _distinct_scenarios(resolved: Sequence[ResolvedRun | None]) -> list[ResolvedRun]:

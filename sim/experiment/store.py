@@ -8,22 +8,30 @@ Layout of a store directory::
     runs/<key>/manifest.json       spec, seed, sizes, scenario hash, backend, host, run time
     scenarios/<sha256>.json        each resolved scenario once
     failures.jsonl                 one JSON line per failed attempt: key, spec, error, traceback
+    runs/.locks/<key>.lock         locked (``flock``) by the process computing the run
 
 A run's directory is written under ``runs/.partial/`` and renamed into place when complete, so a
 directory under ``runs/`` is always a finished run: an interrupted sweep leaves at most a partial
 directory that is ignored, and a rerun skips every finished run. Failures are appended to a log
 and retried on the next run.
+
+Two processes running into one store compute each run once: a process computes only the runs whose
+lock it holds (an exclusive ``flock`` on ``runs/.locks/<key>.lock``) and waits for the others to be
+stored by whoever holds them. The kernel releases the lock of a process that dies, so a killed
+sweep leaves no stale lock: the waiting process then takes the run over. Lock files stay (they are
+empty); ``flock`` needs a local file system, as on a shared one each host would see its own locks.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -49,7 +57,9 @@ class RunStore:
         self.partial = self.runs / ".partial"
         self.scenarios = self.root / "scenarios"
         self.failure_log = self.root / "failures.jsonl"
+        self.locks = self.runs / ".locks"
         self.partial.mkdir(parents=True, exist_ok=True)
+        self.locks.mkdir(parents=True, exist_ok=True)
         self.scenarios.mkdir(parents=True, exist_ok=True)
         self._remove_stale_partials()
 
@@ -86,6 +96,28 @@ class RunStore:
             if temp.exists():
                 shutil.rmtree(temp, ignore_errors=True)
         return target
+
+    def claim(self, key: str) -> IO[str] | None:
+        """Lock the run ``key`` for this process; None if another process holds it.
+
+        Returns
+        -------
+        file or None
+            The open lock file: the lock lasts until :meth:`release` (or the process ends).
+        """
+        handle = (self.locks / f"{key}.lock").open("a", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        return handle
+
+    @staticmethod
+    def release(lock: IO[str]) -> None:
+        """Release a lock taken by :meth:`claim`."""
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
 
     def load(self, key: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
         """Tables and manifest of a stored run."""

@@ -7,9 +7,12 @@ nothing is half-loaded.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import heapq
 import itertools
+import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -18,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import SHOWN_CHARS, Problem, ScenarioError, shorten
 from sim.months import parse_date
 from sim.scenario.schema import Scenario
 from sim.scenario.timeline import check_timelines
@@ -42,7 +45,9 @@ RENAMED: dict[str, str] = {
 """Keys people are likely to write, mapped to what the schema calls them."""
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, *, parents: Parents | None = None
+) -> Scenario:
     """Load and validate a scenario file, following ``extends`` and applying overrides.
 
     Parameters
@@ -51,6 +56,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         A scenario YAML file, or the id of a preset in ``scenarios/``.
     overrides : mapping, optional
         ``{"dotted.key[1].path": value}`` applied after the file (for sweeps and the dashboard).
+    parents : Parents, optional
+        Which files ``extends`` may name: by default a path relative to the extending file or a
+        preset id; :class:`LibraryParents` allows only presets and named uploads.
 
     Returns
     -------
@@ -62,7 +70,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     ScenarioError
         Listing every problem found, each with file, key path, line and a hint.
     """
-    data, origins = _load_chain(_locate(Path(path)), ())
+    data, origins = _load_chain(_locate(Path(path)), (), parents or Parents())
     if overrides:
         data = apply_overrides(data, overrides, origins)
     return validate_scenario(data, origins, str(path))
@@ -97,11 +105,82 @@ def _items_failed(error: Mapping[str, Any]) -> bool:
 def _locate(path: Path) -> Path:
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
-    matches = sorted(SCENARIO_DIR.rglob(f"{path.name}.yaml"))
-    return matches[0] if matches else path.with_suffix(".yaml")
+    return _preset(path.name) or path.with_suffix(".yaml")
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
+MAX_EXTENDS = 16
+"""Longest chain of ``extends`` (the presets chain at most 3 files)."""
+
+
+class Parents:
+    """How ``extends:`` finds a file: a path relative to the extending file, or a preset id.
+
+    The command line uses this; :class:`LibraryParents` is the stricter rule for files from
+    elsewhere (the dashboard's uploads).
+    """
+
+    def find(self, child: Path, name: str) -> Path | None:
+        """The file that ``name`` (written in ``child``) names, or None."""
+        if not name.strip():
+            return None
+        for candidate in (child.parent / name, child.parent / f"{name}.yaml"):
+            if candidate.is_file():
+                return candidate
+        return _preset(name)
+
+    def hint(self, child: Path, name: str) -> str:
+        """What to write instead of a name that was not found."""
+        return _suggest_parent(child, name)
+
+
+class LibraryParents(Parents):
+    """``extends`` may name only a preset id or one of ``uploads`` (by file name); no other file is read.
+
+    Files inside the preset library keep the usual rule, so that presets extend each other by
+    relative paths as they do on the command line.
+
+    Parameters
+    ----------
+    uploads : mapping of str to Path
+        File names the user may extend (e.g. the files they uploaded in this session) and their paths.
+    """
+
+    def __init__(self, uploads: Mapping[str, Path] | None = None) -> None:
+        self.uploads = dict(uploads or {})
+
+    def find(self, child: Path, name: str) -> Path | None:
+        """A preset by id or an allowed upload by file name (``.yaml`` optional), or None."""
+        if _inside_library(child):
+            return super().find(child, name)
+        for key in (name, f"{name}.yaml", f"{name}.yml"):
+            if key in self.uploads:
+                return self.uploads[key]
+        return _preset(name)
+
+    def hint(self, child: Path, name: str) -> str:
+        """The presets closest to ``name``; never a path outside the library."""
+        close = difflib.get_close_matches(Path(name).stem, _preset_ids(), n=1)
+        allowed = "a preset id or the name of a file uploaded in this session"
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
+        return f"{suggestion}'extends' may name only {allowed}"
+
+
+def _inside_library(path: Path) -> bool:
+    return path.resolve().is_relative_to(SCENARIO_DIR)
+
+
+def _preset(name: str) -> Path | None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        return None  # a path, not a preset id (and no pattern for rglob)
+    matches = sorted(SCENARIO_DIR.rglob(f"{name.removesuffix('.yaml')}.yaml"))
+    return matches[0] if matches else None
+
+
+def _preset_ids() -> list[str]:
+    return [p.stem for p in SCENARIO_DIR.rglob("*.yaml")]
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...], parents: Parents) -> tuple[dict[str, Any], Origins]:
     data, origins = read_yaml(path)
     if not isinstance(data, dict):
         found = "an empty file" if data is None else type(data).__name__
@@ -109,13 +188,36 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Ori
     parent_name = data.get("extends")
     if parent_name is None:
         return data, origins
-    parent = _find_parent(path, str(parent_name))
+    file, line = origins[("extends",)]
+    if not isinstance(parent_name, str):
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    "extends",
+                    f"expected a preset id or a file path, found {shorten(parent_name)}.",
+                    line,
+                    "write e.g. extends: ningbo-2018-baseline",
+                )
+            ]
+        )
+    if len(seen) + 1 >= MAX_EXTENDS:
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    "extends",
+                    f"expected a chain of at most {MAX_EXTENDS} files, found a longer one.",
+                    line,
+                    "extend a preset directly instead of a chain of files",
+                )
+            ]
+        )
+    parent = parents.find(path, parent_name)
     if parent is None:
-        file, line = origins[("extends",)]
-        hint = _suggest_parent(path, str(parent_name))
-        raise ScenarioError([Problem(file, "extends", f"no scenario '{parent_name}' found.", line, hint)])
+        hint = parents.hint(path, parent_name)
+        raise ScenarioError([Problem(file, "extends", f"no scenario {shorten(parent_name)} found.", line, hint)])
     if parent.resolve() in (*seen, path.resolve()):
-        file, line = origins[("extends",)]
         chain = " → ".join(p.name for p in (*seen, path.resolve(), parent.resolve()))
         raise ScenarioError(
             [
@@ -128,7 +230,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Ori
                 )
             ]
         )
-    base, base_origins = _load_chain(parent, (*seen, path.resolve()))
+    base, base_origins = _load_chain(parent, (*seen, path.resolve()), parents)
     return merge(base, data, base_origins, origins)
 
 
@@ -144,14 +246,6 @@ def _suggest_parent(path: Path, name: str) -> str:
     if close:
         return f"did you mean '{candidates[close[0]]}'?"
     return "give a path relative to this file or a preset id"
-
-
-def _find_parent(path: Path, name: str) -> Path | None:
-    for candidate in (path.parent / name, path.parent / f"{name}.yaml"):
-        if candidate.is_file():
-            return candidate
-    matches = sorted(SCENARIO_DIR.rglob(f"{name}.yaml"))
-    return matches[0] if matches else None
 
 
 def merge(
@@ -331,11 +425,48 @@ def problem_from_error(
         return Problem(file, path, f"unknown key '{key}'.", line, hint)
     if error["type"] == "missing":
         return Problem(file, path, "is required but missing.", line, f"add it (see {doc})")
-    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
     found_value = error.get("input")
-    quoted = isinstance(found_value, (dict, list)) or repr(found_value) in message
-    shown = "" if quoted else f" Got {found_value!r}."
+    number = _non_finite(found_value)
+    if number is not None or error["type"] == "finite_number":
+        if number is None:
+            found = f"{shorten(found_value)}, which is too large to be a finite number"
+        else:
+            found = "NaN (not a number)" if math.isnan(number) else f"{number} (infinite)"
+        return Problem(file, path, f"expected a finite number, found {found}.", line, "write a number")
+    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    # pydantic quotes some inputs in its messages (a discriminator's tag): at most a prefix of them.
+    for text in sorted(set(_long_strings(found_value)), key=len, reverse=True):
+        message = message.replace(text, f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)")
+    quoted = (
+        isinstance(found_value, (dict, list))
+        or repr(found_value) in message
+        or (isinstance(found_value, dt.date) and str(found_value) in message)
+    )
+    shown = "" if quoted else f" Got {shorten(found_value)}."
     return Problem(file, path, f"{message}.{shown}", line)
+
+
+def _long_strings(value: Any, depth: int = 2) -> list[str]:
+    """Strings longer than :data:`~sim.errors.SHOWN_CHARS` in ``value`` and its items, ``depth`` levels down."""
+    if isinstance(value, str):
+        return [value] if len(value) > SHOWN_CHARS else []
+    if depth == 0:
+        return []
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _long_strings(item, depth - 1)]
+
+
+def _non_finite(value: Any) -> float | None:
+    """``value`` as a float if it is NaN or infinite (also written as text, e.g. 'nan'), else None."""
+    if isinstance(value, str) and value.strip().lower().lstrip("+-") not in ("nan", "inf", "infinity"):
+        return None  # a long string of digits also makes an infinite float, but it is not meant as one
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return None if math.isfinite(number) else number
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:

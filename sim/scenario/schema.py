@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from sim.errors import shorten
+from sim.limits import MAX_AGENTS, MAX_MONTHS
 from sim.months import month_label, parse_date, parse_month
 from sim.provinces import PROVINCES
 
@@ -63,11 +65,25 @@ Date = Annotated[dt.date, BeforeValidator(parse_date)]
 MAX_WINDOW_MONTHS = 128
 """Longest counting window: the ledgers keep the last 128 months as bits."""
 
+MAX_POINTS = 1_000_000
+"""Largest absolute points value, cap or threshold (schemes use tens to hundreds of points)."""
+MAX_PERSONS = 500_000_000
+"""Largest count of persons (migrants, a quota, a capacity): more than China's whole migrant population."""
+MAX_CAPACITY = 10**12
+"""Largest monthly capacity of a service: far above any population (null means unlimited), far below int64."""
+MAX_LOGIT = 50.0
+"""Largest absolute intention coefficient: beyond it a logistic probability is 0 or 1 to double precision."""
+
+Points = Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+"""A number of points, finite and bounded."""
+Logit = Annotated[float, Field(ge=-MAX_LOGIT, le=MAX_LOGIT)]
+"""A coefficient of the intention logit."""
+
 
 class StrictModel(BaseModel):
-    """Base for every scenario model: unknown keys are errors, models are immutable."""
+    """Base for every scenario model: unknown keys are errors, models are immutable, numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     atomic: ClassVar[bool] = False
     """Whether a later rule set replaces this object whole instead of merging into it."""
@@ -112,6 +128,7 @@ class CountRule(StrictModel):
     back_paid_max: int = Field(
         default=0,
         ge=0,
+        le=MAX_WINDOW_MONTHS,
         description="Back-paid months tolerated inside a continuous run.",
     )
     recognised_in: tuple[str, ...] = Field(default=(), description="Regions whose cities' months count too (累计互认).")
@@ -167,7 +184,7 @@ class Conditions(StrictModel):
     tenure: Literal["rent", "own_home"] | None = None
     owns_commercial_property: bool | None = None
     floor_area_per_capita_m2_min: float | None = Field(default=None, gt=0, le=500)
-    sanctions_max: int | None = Field(default=None, ge=0)
+    sanctions_max: int | None = Field(default=None, ge=0, le=100)
     joins: Literal["spouse", "child", "parent"] | None = Field(
         default=None,
         description="Family route: the person joins a settled relative of this kind.",
@@ -225,7 +242,10 @@ class Service(StrictModel):
         description="容缺受理: missing non-core papers are accepted and sent later, saving a trip.",
     )
     capacity_per_month: int | None = Field(
-        default=None, ge=0, description="Decisions per month, persons; null = unlimited. Excess waits FIFO."
+        default=None,
+        ge=0,
+        le=MAX_CAPACITY,
+        description="Decisions per month, persons; null = unlimited. Excess waits FIFO.",
     )
     source: str = ""
 
@@ -279,9 +299,9 @@ class RateItem(StrictModel):
 
     kind: Literal["rate"]
     of: RateQuantity
-    points: float = Field(description="Points per unit; negative for deductions.")
+    points: Points = Field(description="Points per unit; negative for deductions.")
     per: Literal["month", "year", "count"] = "year"
-    cap: float | None = Field(default=None, description="Largest absolute points from this item.")
+    cap: Points | None = Field(default=None, description="Largest absolute points from this item.")
     counted_from: MonthIndex | None = None
     recognised_in: tuple[str, ...] = ()
     excluding_study: bool = Field(
@@ -323,7 +343,7 @@ class TableItem(StrictModel):
 
     kind: Literal["table"]
     of: Literal["education", "skill"]
-    values: dict[str, float]
+    values: dict[str, Points]
     source: str = ""
 
     @model_validator(mode="after")
@@ -339,7 +359,7 @@ class Bracket(StrictModel):
     """Points for values below ``below`` (and at or above the previous bracket's bound)."""
 
     below: float | None = Field(default=None, description="Upper bound, exclusive; null = no bound.")
-    points: float
+    points: Points
 
 
 class BracketsItem(StrictModel):
@@ -370,7 +390,7 @@ class FlagItem(StrictModel):
 
     kind: Literal["flag"]
     of: FlagQuantity
-    points: float
+    points: Points
     source: str = ""
 
 
@@ -386,8 +406,10 @@ class Rounds(StrictModel):
     """
 
     months_of_year: tuple[int, ...] = Field(default=(6,), min_length=1)
-    quota_persons: int | None = Field(default=None, ge=0, description="Admissions per round; null = no quota.")
-    threshold: float | None = Field(default=None, description="Minimum score to be admitted.")
+    quota_persons: int | None = Field(
+        default=None, ge=0, le=MAX_PERSONS, description="Admissions per round; null = no quota."
+    )
+    threshold: Points | None = Field(default=None, description="Minimum score to be admitted.")
     tie: Literal["admit_all_tied", "break_by_item"] = "admit_all_tied"
     tie_break_item: str | None = None
 
@@ -498,17 +520,23 @@ def parse_age_band(band: str) -> tuple[int, int]:
     Raises
     ------
     ValueError
-        If the band is not written as ``'LOW-HIGH'`` or ``'LOW+'``.
+        If the band is not written as ``'LOW-HIGH'`` or ``'LOW+'``, or ends above 120 years.
     """
     if match := re.fullmatch(r"(\d+)-(\d+)", band):
         low, high = int(match[1]), int(match[2]) + 1
     elif match := re.fullmatch(r"(\d+)\+", band):
         low, high = int(match[1]), OPEN_AGE_BAND_END
     else:
-        raise ValueError(f"age band '{band}' must look like '21-30' or '51+'")
+        raise ValueError(f"age band {shorten(band)} must look like '21-30' or '51+'")
     if not low < high:
-        raise ValueError(f"age band '{band}' is empty")
+        raise ValueError(f"age band {shorten(band)} is empty")
+    if high > MAX_AGE_YEARS + 1:
+        raise ValueError(f"age band {shorten(band)} ends above {MAX_AGE_YEARS} years")
     return low, high
+
+
+MAX_AGE_YEARS = 120
+"""Oldest age an age band may reach (births stay inside the supported dates)."""
 
 
 OPEN_AGE_BAND_END = 61
@@ -585,13 +613,13 @@ class EmploymentDynamics(StrictModel):
 class Intention(StrictModel):
     """Settlement intention: a logit over person attributes, turned into a monthly hazard."""
 
-    intercept: float
-    age_40_plus: float
-    college_or_above: float
-    has_spouse_in_city: float
-    has_children_in_city: float
-    has_land: float
-    years_in_city: float = Field(description="Per year in the city, capped at 10 years.")
+    intercept: Logit
+    age_40_plus: Logit
+    college_or_above: Logit
+    has_spouse_in_city: Logit
+    has_children_in_city: Logit
+    has_land: Logit
+    years_in_city: Logit = Field(description="Per year in the city, capped at 10 years.")
     application_rate: float = Field(ge=0, le=1, description="Monthly application probability at intention 1.")
 
 
@@ -665,8 +693,8 @@ class City(StrictModel):
     """A city: its migrant population, inflow and rule timeline."""
 
     name: Title
-    migrants: int = Field(ge=0, description="Migrant persons in the city at the start.")
-    inflow_per_month: float = Field(default=0, ge=0, description="New migrant persons per month.")
+    migrants: int = Field(ge=0, le=MAX_PERSONS, description="Migrant persons in the city at the start.")
+    inflow_per_month: float = Field(default=0, ge=0, le=MAX_PERSONS / 100, description="New migrant persons per month.")
     province: str | None = Field(default=None, description="The city's province (for the distance of a trip home).")
     rules: tuple[RuleSet, ...] = Field(min_length=1)
     source: str | tuple[str, ...] = ""
@@ -701,8 +729,8 @@ class Scenario(StrictModel):
     source: str | tuple[str, ...] = Field(min_length=1)
     extends: str | None = None
     start: MonthIndex
-    months: int = Field(ge=1, le=600)
-    agents: int = Field(default=20_000, ge=10, le=50_000_000)
+    months: int = Field(ge=1, le=MAX_MONTHS)
+    agents: int = Field(default=20_000, ge=10, le=MAX_AGENTS)
     population: PopulationSpec
     behaviour: BehaviourSpec
     cities: dict[str, City] = Field(min_length=1)

@@ -358,7 +358,7 @@ def test_invalid_yaml_syntax_reports_the_line() -> None:
         path,
         "",
         "agents: 1000",
-        message=("is not valid YAML", "mapping values are not allowed here"),
+        message=("is not valid YAML", "mapping values are not allowed"),
         hint=("indentation",),
     )
 
