@@ -13,7 +13,7 @@ from sim.rules.channels import channel_eligible
 from sim.rules.context import RuleContext
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.synthesis import synthesize
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES, SCENARIOS
 
 REFORM = SCENARIOS / "ningbo" / "ningbo-2019-reform.yaml"
 BASELINE = SCENARIOS / "ningbo" / "ningbo-2018-baseline.yaml"
@@ -148,3 +148,16 @@ def test_a_prospective_transition_holds_for_the_whole_period(two_cities_path):
     rule = period.rules.channels.residence_employment.routes["si"].social_insurance
     assert rule.counted_from == month_index(2019, 1)
     assert model.scenario.cities["alpha"].rules[1].transition.mode == "prospective"
+
+
+@pytest.mark.parametrize("agents", [1, 7, 999, 50_000])
+def test_the_initial_population_has_exactly_the_agents_asked_for(agents):
+    from sim.synthesis import apportion
+
+    weights = [500_000, 1_500_000, 5_000_000]
+    split = apportion(agents, weights)
+    assert sum(split) == agents
+    assert all(abs(n - agents * w / sum(weights)) < 1 for n, w in zip(split, weights, strict=True))
+    scenario = load_scenario(FIXTURES / "two-cities-points.yaml")
+    population = synthesize(scenario, agents, seed=3).population
+    assert int((population.status == MIGRANT).sum()) == agents
