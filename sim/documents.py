@@ -14,6 +14,7 @@ import yaml
 
 DOCUMENTS_FILE = Path(__file__).with_name("documents.yaml")
 _REFERENCE = re.compile(r"\bseeds? (\d{3})(?:'s)?")
+_CITATION = re.compile(r"^seed (\d{3}): (.*)$", re.DOTALL)
 
 
 @functools.cache
@@ -40,6 +41,13 @@ def cite(text: str, lang: str) -> str:
     True
     """
     names = documents()
+    whole = _CITATION.match(text)
+    if whole and whole.group(1) in names:
+        # "seed 000: <the document's own title> (…)": the name says it all.
+        rest = whole.group(2)
+        title = rest.split(" (")[0].strip()
+        if title and (title[:10] in name(whole.group(1), "zh") or title[:10] in name(whole.group(1), "en")):
+            return name(whole.group(1), lang)
 
     def replace(match: re.Match[str]) -> str:
         number = match.group(1)
