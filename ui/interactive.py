@@ -20,7 +20,7 @@ from ui.views import Chart, city_count, is_empty, labeller
 
 LINE_HEIGHT = 300
 FACET_HEIGHT = 170
-FACET_WIDTH = 230
+FACET_WIDTH = 205
 BAR_HEIGHT = 300
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 
@@ -135,8 +135,10 @@ def _lines(
         layered = layered.add_params(pick, zoom)
         order = list(dict.fromkeys(data["panel"]))
         combined = layered.facet(
-            facet=alt.Facet("panel:N", title=None, sort=order, header=alt.Header(labelFontSize=13, labelAlign="left")),
-            columns=4,
+            facet=alt.Facet(
+                "panel:N", title=None, sort=order, header=alt.Header(labelFontSize=13, labelAnchor="start")
+            ),
+            columns=3,
         ).resolve_scale(y="independent")
     else:
         combined = alt.layer(*layers).properties(height=LINE_HEIGHT).add_params(pick, zoom)
@@ -166,7 +168,12 @@ def _bars(data: pd.DataFrame, chart: Chart, lang: str, colours: alt.Scale, title
 
 
 def pair(
-    chart: Chart, levels: pd.DataFrame, differences: pd.DataFrame, lang: str, names: Mapping[str, str]
+    chart: Chart,
+    levels: pd.DataFrame,
+    differences: pd.DataFrame,
+    lang: str,
+    names: Mapping[str, str],
+    level: float = 0.90,
 ) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin] | None:
     """Interactive charts of the levels and the differences, or None when there is nothing to show.
 
@@ -179,15 +186,19 @@ def pair(
     lang : str
     names : mapping
         Scenario label or city id → display name.
+    level : float
+        The bands' coverage (the comparison's ``level``).
     """
     if is_empty(levels):
         return None
-    title = t(f"app.charts.{chart.key}.title", lang)
+    # The page's heading names the chart: the two panels say which is which, and the band's level.
+    pct = round(level * 100)
+    title = t("app.dash.levels_title", lang, pct=pct)
     colours = _colours(levels, lang, names, variants_only=False)
     variant_colours = _colours(levels, lang, names, variants_only=True)
     left_data = _data(levels, chart, lang, names, signed=False)
     right_data = _data(differences, chart, lang, names, signed=True)
-    difference_title = t("app.compare.difference_of", lang, what=title)
+    difference_title = t("app.dash.differences_title", lang, pct=pct)
     if chart.kind == "bar":
         left = _bars(left_data, chart, lang, colours, title, zero_line=False)
         right = _bars(right_data, chart, lang, variant_colours, difference_title, zero_line=True)

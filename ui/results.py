@@ -95,8 +95,10 @@ def chart_files(
     return figure_png(left), figure_png(right), table.to_csv(index=False).encode("utf-8-sig")
 
 
-def _interactive(chart: views.Chart, levels: pd.DataFrame, differences: pd.DataFrame, lang: str, names) -> None:
-    pair = interactive.pair(chart, levels, differences, lang, names)
+def _interactive(
+    chart: views.Chart, levels: pd.DataFrame, differences: pd.DataFrame, lang: str, names, level: float
+) -> None:
+    pair = interactive.pair(chart, levels, differences, lang, names, level)
     if pair is None:
         st.info(views.empty_reason(chart.key, levels, lang))
         return
@@ -119,7 +121,7 @@ def _preview(comparison: Comparison, prepared: Prepared, settings: Settings, box
     levels, differences = views.chart_tables("settlements", comparison, city)
     with box.container():
         st.info(t("app.compare.preview", lang, seeds=settings.seeds))
-        _interactive(chart, levels, differences, lang, prepared.names)
+        _interactive(chart, levels, differences, lang, prepared.names, comparison.level)
 
 
 def common_city_problems(settings: Settings) -> list[str]:
@@ -250,7 +252,7 @@ def draw(comparison: Comparison, prepared: Prepared, settings: Settings) -> None
         st.subheader(t(f"app.charts.{chart.key}.title", lang))
         st.caption(t(f"app.charts.{chart.key}.note", lang))
         levels, differences = chart_data(prepared.request.key, chart.key, city, comparison)
-        _interactive(chart, levels, differences, lang, names)
+        _interactive(chart, levels, differences, lang, names, comparison.level)
         csv = views.csv_table(chart, levels, differences, lang, names).to_csv(index=False).encode("utf-8-sig")
         a, b, c = st.columns(3)
 
