@@ -9,6 +9,7 @@ No streamlit here.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import altair as alt
@@ -107,7 +108,9 @@ def _lines(
     pick = alt.selection_point(fields=["scenario"], bind="legend")
     zoom = alt.selection_interval(encodings=["x"], bind="scales")
     faceted = "panel" in data
-    legend = alt.Legend(title=None, orient="bottom", labelFontSize=13, labelLimit=520, symbolStrokeWidth=3)
+    legend = alt.Legend(
+        title=None, orient="bottom", direction="vertical", labelFontSize=13, labelLimit=520, symbolStrokeWidth=3
+    )
     base = alt.Chart(data).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", labelFontSize=12, tickCount="year")),
         color=alt.Color("scenario:N", scale=colours, legend=legend),
@@ -139,7 +142,7 @@ def _lines(
                 "panel:N", title=None, sort=order, header=alt.Header(labelFontSize=13, labelAnchor="start")
             ),
             columns=3,
-        ).resolve_scale(y="independent")
+        ).resolve_scale(y="independent").resolve_axis(x="independent")
     else:
         combined = alt.layer(*layers).properties(height=LINE_HEIGHT).add_params(pick, zoom)
     return combined.properties(title=alt.TitleParams(title, anchor="start", fontSize=15))
@@ -147,9 +150,15 @@ def _lines(
 
 def _bars(data: pd.DataFrame, chart: Chart, lang: str, colours: alt.Scale, title: str, *, zero_line: bool):
     pick = alt.selection_point(fields=["scenario"], bind="legend")
+    # Long category names go on two or three lines: slanted labels would squeeze the bars.
+    data = data.assign(group=[textwrap.fill(g, 14) if " " in g else g for g in data["group"]])
     order = list(dict.fromkeys(data["group"]))
-    legend = alt.Legend(title=None, orient="bottom", labelFontSize=13, labelLimit=520)
-    x = alt.X("group:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12, labelLimit=160))
+    # One legend entry per line: long scenario titles side by side run off a half-width chart.
+    legend = alt.Legend(title=None, orient="bottom", direction="vertical", labelFontSize=13, labelLimit=520)
+    axis = alt.Axis(
+        labelAngle=0, labelFontSize=12, labelLimit=200, labelOverlap=False, labelExpr="split(datum.label, '\\n')"
+    )
+    x = alt.X("group:N", sort=order, title=None, axis=axis)
     unit = t(f"app.units.{chart.unit}", lang)
     y_axis = alt.Axis(title=unit, labelExpr=_axis_labels(lang), labelFontSize=12, titleFontSize=12)
     base = alt.Chart(data).encode(x=x, xOffset=alt.XOffset("scenario:N", scale=alt.Scale(domain=colours.domain)))

@@ -206,7 +206,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart("settlements", _settlements_tables, "line", "persons", facet="column", wide=True),
     Chart("dependants", _monthly("dependants_settled", cumulative=True), "line", "persons"),
     Chart("age", _by_group("settled_all", "age_band", AGE_BANDS), "bar", "persons"),
-    Chart("education", _by_group("settled", "education", tuple(EDUCATION_LEVELS)), "bar", "persons"),
+    Chart("education", _by_group("settled", "education", tuple(EDUCATION_LEVELS)), "bar", "persons", wide=True),
     Chart("eligible", _monthly("eligible_any", cumulative=False), "line", "persons"),
     Chart("blocked", _monthly("blocked_only_by_gap", cumulative=False), "line", "persons"),
     Chart("waiting", _by_group("wait_months", "channel", None), "bar", "months"),

@@ -262,7 +262,9 @@ def test_a_user_compares_edits_runs_switches_language_and_explains(server, page,
     link = page.url
     page.goto(link)
     expect(page.get_by_role("heading", name="主要差异")).to_be_visible(timeout=60_000)
-    expect(page.get_by_role("combobox", name="比较方案1")).to_have_value(re.compile("ningbo-2019-counting-only"))
+    _settle(page, timeout=180_000)
+    combobox = page.get_by_role("combobox", name="比较方案1")
+    expect(combobox).to_have_value(re.compile("ningbo-2019-counting-only"), timeout=60_000)
     expect(page.get_by_text("48个月内累计缴纳36个月").first).to_be_attached()  # not the edit: the preset's own
     expect(page.get_by_text("72个月内累计缴纳36个月").first).to_be_attached()  # the edit
 
