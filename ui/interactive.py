@@ -137,12 +137,16 @@ def _lines(
         layered = alt.layer(*layers, data=data).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
         layered = layered.add_params(pick, zoom)
         order = list(dict.fromkeys(data["panel"]))
-        combined = layered.facet(
-            facet=alt.Facet(
-                "panel:N", title=None, sort=order, header=alt.Header(labelFontSize=13, labelAnchor="start")
-            ),
-            columns=3,
-        ).resolve_scale(y="independent").resolve_axis(x="independent")
+        combined = (
+            layered.facet(
+                facet=alt.Facet(
+                    "panel:N", title=None, sort=order, header=alt.Header(labelFontSize=13, labelAnchor="start")
+                ),
+                columns=3,
+            )
+            .resolve_scale(y="independent")
+            .resolve_axis(x="independent")
+        )
     else:
         combined = alt.layer(*layers).properties(height=LINE_HEIGHT).add_params(pick, zoom)
     return combined.properties(title=alt.TitleParams(title, anchor="start", fontSize=15))

@@ -4,11 +4,18 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import results, runs, state, widgets
+from ui import state
 from ui.i18n import t
 
 settings = state.current()
 lang = settings.lang
+# The results' modules (the model, charts) take seconds to import on a server's first visit.
+loading = st.empty()
+loading.info(t("app.dash.loading", lang), icon=":material/hourglass_top:")
+
+from ui import results, runs, widgets  # noqa: E402  (after the message: this import is the wait)
+
+loading.empty()
 before = settings.run_key()
 st.title(t("app.compare.title", lang))
 st.caption(t("app.compare.intro", lang))
