@@ -201,7 +201,7 @@ def test_explain_a_household_type_under_each_scenario():
     ]
     assert list(summary["First month eligible"]) == ["not within the period", "2019-09"]
     assert (
-        "residence and employment, route social_insurance: social insurance 35 of 60 consecutive months"
+        "residence and employment, route social insurance: social insurance 35 of 60 consecutive months"
         in (summary["Held back before by"].iloc[0])
     )
     assert at.image  # the timeline

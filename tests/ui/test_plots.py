@@ -145,3 +145,11 @@ def test_text_wraps_to_the_width_and_a_full_page_starts_another():
     for _ in range(120):
         writer.paragraph("a line of text", 10)
     assert len(writer.finish(lambda n, total: f"{n}/{total}")) == 3
+
+
+def test_a_heat_map_cell_never_shows_a_rounding_residue():
+    from ui.calibration_view import _heat_cell
+
+    assert _heat_cell(5.6e-17) == "0" and _heat_cell(-1e-12) == "0"
+    assert _heat_cell(0.034) == "0.034" and _heat_cell(2.5) == "2.5" and _heat_cell(1234.0) == "1,234"
+    assert _heat_cell(float("nan")) == "–"
