@@ -1,9 +1,9 @@
 """The compare page's results: the request built from the settings, the run with progress, the charts.
 
 :func:`request_for` turns the settings (references and edits) into a hashable
-:class:`~ui.runs.Request`; :func:`show` runs it through the cache with a progress bar, draws the first
-chart from the first seed while the others run, then every chart side by side with its differences,
-the headline table and the downloads.
+:class:`~ui.runs.Request`; :func:`show` runs it through the cache with progress beside the Run button,
+draws the first chart from the first seed while the others run, then the result in a sentence and the
+key figures, every chart (interactive, :mod:`ui.interactive`) with its differences, and the downloads.
 """
 
 from __future__ import annotations
@@ -85,14 +85,6 @@ def request_for(settings: Settings) -> Prepared:
 def chart_data(request_key: str, chart: str, city: str, _comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tidy levels and differences of a chart (cached per request, chart and city)."""
     return views.chart_tables(chart, _comparison, city)
-
-
-def chart_files(
-    request_key: str, chart: str, city: str, lang: str, names_json: str, _comparison: Comparison
-) -> tuple[bytes, bytes, bytes]:
-    """PNG of the levels and of the differences, and the numeric CSV of the chart's data."""
-    left, right, table = views.chart(chart, _comparison, city, lang, json.loads(names_json))
-    return figure_png(left), figure_png(right), table.to_csv(index=False).encode("utf-8-sig")
 
 
 def _interactive(
