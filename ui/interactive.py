@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from sim import plots
-from ui.i18n import number, share, t
+from ui.i18n import number, share, significant, t
 from ui.views import Chart, city_count, is_empty, labeller
 
 LINE_HEIGHT = 300
@@ -41,7 +41,9 @@ def _value_text(value: float, unit: str, lang: str, *, signed: bool) -> str:
         return "–"
     if unit == "share":
         return share(value, lang, signed=signed)
-    return number(value, lang, decimals=0 if unit == "persons" else 1, signed=signed)
+    if unit == "persons":
+        return number(significant(value), lang, signed=signed)
+    return number(value, lang, decimals=1, signed=signed)
 
 
 def _data(frame: pd.DataFrame, chart: Chart, lang: str, names: Mapping[str, str], *, signed: bool) -> pd.DataFrame:

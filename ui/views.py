@@ -23,7 +23,7 @@ from sim.experiment.indicators import ALL_CITIES, INDICATORS
 from sim.population import EDUCATION_LEVELS
 from sim.scenario.schema import CHANNELS
 from ui.i18n import number as fmt_number
-from ui.i18n import share, t, t_or, tick
+from ui.i18n import share, significant, t, t_or, tick
 
 LEVEL_KEYS = ["scenario", "city", "month"]
 
@@ -454,7 +454,8 @@ def format_value(value: float, unit: str, lang: str, *, signed: bool = False) ->
         return share(value, lang, signed=signed)
     if unit in ("months", "points"):
         return fmt_number(value, lang, decimals=1, signed=signed)
-    return fmt_number(value, lang, signed=signed)
+    # A mean across seeds is an estimate: four significant figures say as much as it knows.
+    return fmt_number(significant(value), lang, signed=signed)
 
 
 def _about(value: float) -> float:

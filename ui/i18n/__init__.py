@@ -66,20 +66,27 @@ def t_or(key: str, lang: str, default: str) -> str:
 
 
 def number(value: float, lang: str, *, decimals: int = 0, signed: bool = False) -> str:
-    """A number written the language's one way: ``12,345`` in English; ``1.23万`` in Chinese from 10,000.
+    """A number written the language's one way: ``12,727`` in English; ``1.2727万`` in Chinese from 10,000.
 
-    The same convention is used in tables, sentences, tooltips and axis ticks (:func:`tick`).
+    The same convention is used in tables, sentences, tooltips and axis ticks (:func:`tick`). No digit
+    is lost: the value rounded to ``decimals`` is written whole (an estimate is rounded by its caller,
+    e.g. to significant figures with :func:`significant`).
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     sign = "+" if signed else ""
-    value = _no_negative_zero(value, decimals)
+    value = _no_negative_zero(round(float(value), decimals), decimals)
     if lang == "zh" and abs(value) >= 10_000:
-        wan = value / 10_000
-        digits = 2 if abs(wan) < 10 else 1
-        text = f"{wan:{sign},.{digits}f}".rstrip("0").rstrip(".")
+        text = f"{value / 10_000:{sign},.{4 + decimals}f}".rstrip("0").rstrip(".")
         return f"{text}万"
     return f"{value:{sign},.{decimals}f}"
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """``value`` rounded to ``digits`` significant figures (an estimate written as precisely as it is known)."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 def _no_negative_zero(value: float, decimals: int) -> float:
