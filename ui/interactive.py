@@ -47,7 +47,15 @@ def _value_text(value: float, unit: str, lang: str, *, signed: bool) -> str:
 
 
 def _data(frame: pd.DataFrame, chart: Chart, lang: str, names: Mapping[str, str], *, signed: bool) -> pd.DataFrame:
-    label = labeller(lang, names)
+    words = labeller(lang, names)
+    found: dict[str, str] = {}
+
+    def label(key: str) -> str:
+        # Each distinct key is looked up once: a table has hundreds of rows and few keys.
+        if key not in found:
+            found[key] = words(key)
+        return found[key]
+
     data = pd.DataFrame(
         {
             "scenario": [label(s) for s in frame["scenario"]],
@@ -113,7 +121,8 @@ def _lines(
     legend = alt.Legend(
         title=None, orient="bottom", direction="vertical", labelFontSize=13, labelLimit=520, symbolStrokeWidth=3
     )
-    base = alt.Chart(data).encode(
+    # The data goes on the layer, once: Altair copies a chart's data into every chart derived from it.
+    base = alt.Chart().encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", labelFontSize=12, tickCount="year")),
         color=alt.Color("scenario:N", scale=colours, legend=legend),
     )
@@ -150,7 +159,7 @@ def _lines(
             .resolve_axis(x="independent")
         )
     else:
-        combined = alt.layer(*layers).properties(height=LINE_HEIGHT).add_params(pick, zoom)
+        combined = alt.layer(*layers, data=data).properties(height=LINE_HEIGHT).add_params(pick, zoom)
     return combined.properties(title=alt.TitleParams(title, anchor="start", fontSize=15))
 
 
@@ -167,7 +176,7 @@ def _bars(data: pd.DataFrame, chart: Chart, lang: str, colours: alt.Scale, title
     x = alt.X("group:N", sort=order, title=None, axis=axis)
     unit = t(f"app.units.{chart.unit}", lang)
     y_axis = alt.Axis(title=unit, labelExpr=_axis_labels(lang), labelFontSize=12, titleFontSize=12)
-    base = alt.Chart(data).encode(x=x, xOffset=alt.XOffset("scenario:N", scale=alt.Scale(domain=colours.domain)))
+    base = alt.Chart().encode(x=x, xOffset=alt.XOffset("scenario:N", scale=alt.Scale(domain=colours.domain)))
     bars = base.mark_bar().encode(
         y=alt.Y("mean:Q", axis=y_axis),
         color=alt.Color("scenario:N", scale=colours, legend=legend),
@@ -177,8 +186,8 @@ def _bars(data: pd.DataFrame, chart: Chart, lang: str, colours: alt.Scale, title
     errors = base.mark_rule(color="#222222").encode(y="low:Q", y2="high:Q")
     layers = [bars, errors]
     if zero_line:
-        layers.append(alt.Chart(data).mark_rule(color="#999999").encode(y=alt.datum(0)))
-    combined = alt.layer(*layers).properties(height=BAR_HEIGHT).add_params(pick)
+        layers.append(alt.Chart().mark_rule(color="#999999").encode(y=alt.datum(0)))
+    combined = alt.layer(*layers, data=data).properties(height=BAR_HEIGHT).add_params(pick)
     return combined.properties(title=alt.TitleParams(title, anchor="start", fontSize=15))
 
 

@@ -1,4 +1,4 @@
-"""ui.briefing and ui.runs: a small comparison, its one-page briefing, the cache."""
+"""ui.briefing and ui.runs: a small comparison, its briefing (HTML, and a PDF read back as text), the cache."""
 
 import html
 import json
