@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from sim.atomic import atomic_write_text
+from sim.documents import cite
 from sim.errors import SimError
 from sim.months import month_label
 from sim.scenario.loader import load_scenario
@@ -293,7 +294,7 @@ def _assumption_lines(assumptions: Iterable[Assumption], prefix: str, lab: Label
     lines = []
     for assumption in assumptions:
         path = f"{prefix}{assumption.key}" if prefix else assumption.key
-        reason = " ".join(assumption.reason.split())
+        reason = cite(" ".join(assumption.reason.split()), lab.lang)
         text = lab.phrase("assumption", key=f"`{assumption.key}`", reason=reason)
         if path != assumption.key:
             text += f" ({lab.phrase('override', path=f'`{path}`')})"
@@ -328,7 +329,7 @@ def describe(scenario: Scenario | str | Path, lang: str = "zh") -> str:
     lines.append(f"- {lab.phrase('period', start=month_label(scenario.start), months=scenario.months)}")
     lines.append(f"- {lab.phrase('agents', agents=_persons(scenario.agents))}")
     lines += ["", f"## {lab.get('headings', 'sources')}", ""]
-    lines += [f"- {source}" for source in _sources(scenario.source)]
+    lines += [f"- {cite(source, lab.lang)}" for source in _sources(scenario.source)]
     if scenario.assumptions:
         lines += ["", f"## {lab.get('headings', 'assumptions')}", ""]
         lines += _assumption_lines(scenario.assumptions, "", lab)
@@ -362,7 +363,7 @@ def _city_lines(scenario: Scenario, city_id: str, lab: Labels) -> list[str]:
     lines = [f"### {_city_name(scenario, city_id, lab.lang)} ({other}, `{city_id}`)", ""]
     size = lab.phrase("city_size", migrants=_persons(city.migrants), inflow=_persons(city.inflow_per_month))
     lines.append(f"- {size}")
-    lines += [f"- {lab.phrase('source', source=s)}" for s in _sources(city.source)]
+    lines += [f"- {lab.phrase('source', source=cite(s, lab.lang))}" for s in _sources(city.source)]
     if city.assumptions:
         lines.append(f"- {_lv(lab, lab.get('headings', 'assumptions'))}")
         lines += _assumption_lines(city.assumptions, f"cities.{city_id}.", lab, "  ")
@@ -390,7 +391,7 @@ def _period_lines(
     if month_label(period.start_month) != date[:7]:
         when += f" ({lab.phrase('governs_from', month=month_label(period.start_month))})"
     lines.append(f"- {when}")
-    lines += [f"- {lab.phrase('source', source=s)}" for s in _sources(delta.source)]
+    lines += [f"- {lab.phrase('source', source=cite(s, lab.lang))}" for s in _sources(delta.source)]
     old = previous.rules if previous else None
     if old is None or (old.residence_permit, old.back_payment) != (rules.residence_permit, rules.back_payment):
         lines.append(f"- {_permit_and_back_payment(rules, lab)}")
@@ -436,12 +437,12 @@ def _channel_lines(name: str, channel: Channel, lab: Labels, mark: str = "") -> 
         for item_name, item in channel.items.items():
             lines.append(f"    - {_lv(lab, f'`{item_name}`', points_item(item, lab))}")
             if item.source:
-                lines.append(f"      - {lab.phrase('source', source=item.source)}")
+                lines.append(f"      - {lab.phrase('source', source=cite(item.source, lab.lang))}")
         lines.append(f"  - {_lv(lab, lab.get('fields', 'rounds'), rounds_sentence(channel.rounds, lab))}")
     else:
         lines += _route_lines(channel, lab, "  ")
     if channel.source:
-        lines.append(f"  - {lab.phrase('source', source=channel.source)}")
+        lines.append(f"  - {lab.phrase('source', source=cite(channel.source, lab.lang))}")
     return lines
 
 
@@ -450,9 +451,9 @@ def _route_lines(channel: Channel, lab: Labels, indent: str) -> list[str]:
     for route_name, route in channel.routes.items():
         if route is None:
             continue
-        lines.append(f"{indent}- {_lv(lab, f'`{route_name}`', route_sentence(route, lab))}")
+        lines.append(f"{indent}- {_lv(lab, _route_label(route_name, lab), route_sentence(route, lab))}")
         if route.source:
-            lines.append(f"{indent}  - {lab.phrase('source', source=route.source)}")
+            lines.append(f"{indent}  - {lab.phrase('source', source=cite(route.source, lab.lang))}")
     return lines
 
 
@@ -460,7 +461,7 @@ def _spec_lines(kind: str, spec: Any, lab: Labels) -> list[str]:
     lines = [f"## {lab.get('headings', kind)}", ""]
     if spec.sources:
         lines.append(f"- {_lv(lab, lab.phrase('sources_of', what=lab.get('headings', kind)))}")
-        lines += [f"  - {_lv(lab, f'`{key}`', text)}" for key, text in spec.sources.items()]
+        lines += [f"  - {_lv(lab, f'`{key}`', cite(text, lab.lang))}" for key, text in spec.sources.items()]
     if spec.assumptions:
         lines.append(f"- {_lv(lab, lab.get('headings', 'assumptions'))}")
         lines += _assumption_lines(spec.assumptions, f"{kind}.", lab, "  ")
@@ -501,6 +502,12 @@ def rule_entries(rules: RuleSet | None, lab: Labels) -> dict[tuple[str, ...], st
     return entries
 
 
+def _route_label(route: str, lab: Labels) -> str:
+    """A route's name in words with its id (the id is what an override path names)."""
+    name = lab.get("route_names", route)
+    return f"`{route}`" if name == route else f"{name} (`{route}`)"
+
+
 def _entry_label(key: tuple[str, ...], lab: Labels) -> str:
     kind = key[0]
     if kind in ("residence_permit", "back_payment", "transition"):
@@ -509,7 +516,7 @@ def _entry_label(key: tuple[str, ...], lab: Labels) -> str:
     if kind == "channel":
         return channel
     if kind == "route":
-        return f"{channel} · {lab.phrase('route', route=f'`{key[2]}`')}"
+        return f"{channel} · {lab.phrase('route', route=_route_label(key[2], lab))}"
     if kind == "item":
         return f"{channel} · {lab.get('fields', 'items')} `{key[2]}`"
     return f"{channel} · {lab.get('fields', 'rounds')}"

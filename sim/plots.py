@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import matplotlib
+import matplotlib.lines
+import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
@@ -70,15 +72,15 @@ def style() -> dict[str, Any]:
     """The rc settings of every figure (used as a context, never set globally)."""
     return {
         "font.family": [register_cjk_font()],
-        "font.size": 9.5,
-        "axes.titlesize": 10.5,
+        "font.size": 10.5,
+        "axes.titlesize": 11,
         "axes.titleweight": "normal",
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.grid": True,
         "grid.alpha": 0.3,
         "legend.frameon": False,
-        "legend.fontsize": 8.5,
+        "legend.fontsize": 10,
         "axes.unicode_minus": True,
         "pdf.fonttype": 42,
     }
@@ -144,8 +146,8 @@ def _legend(fig: Figure, axes: list[Any]) -> None:
 
 def _legend_columns(fig: Figure, names: list[str]) -> int:
     """As many legend columns as fit the figure's width (long scenario titles go one per line)."""
-    # About 0.075 inch per Latin character at the legend's font size; CJK characters are twice as wide.
-    widths = [0.075 * sum(2 if ord(c) > 0x2E80 else 1 for c in name) + 0.45 for name in names]
+    # About 0.088 inch per Latin character at the legend's font size; CJK characters are twice as wide.
+    widths = [0.088 * sum(2 if ord(c) > 0x2E80 else 1 for c in name) + 0.45 for name in names]
     available = fig.get_figwidth() * 0.95
     for columns in range(min(len(names), 4), 1, -1):
         rows = [widths[i::columns] for i in range(columns)]
@@ -167,6 +169,7 @@ def line_bands(
     colours: Mapping[str, str] | None = None,
     zero_line: bool = False,
     markers: bool = False,
+    from_zero: bool = False,
     ncols: int = 3,
     date_format: str = "%Y",
     empty_message: str = "–",
@@ -193,6 +196,8 @@ def line_bands(
         Draw y = 0 (for differences).
     markers : bool
         Mark each point (for sparse series such as points rounds).
+    from_zero : bool
+        Start the y axis at zero when every value is positive (levels; differences keep their range).
     date_format : str
         ``strftime`` format of date ticks (``"%Y"`` or ``"%Y年"``).
     empty_message : str
@@ -237,6 +242,8 @@ def line_bands(
                 )
             if zero_line:
                 ax.axhline(0, color="#999999", lw=0.8)
+            if from_zero and float(np.nanmin(part[["mean", "low"]].to_numpy(float), initial=0.0)) >= 0:
+                ax.set_ylim(bottom=0)
             if panel is not None:
                 ax.set_title(labels(panel), loc="left", fontsize=9.5)
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number(v)))
@@ -244,8 +251,8 @@ def line_bands(
             if pd.api.types.is_datetime64_any_dtype(table[x]):
                 _date_axis(ax, date_format)
         if ylabel:
-            fig.supylabel(ylabel, fontsize=9)
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11.5)
+            fig.supylabel(ylabel, fontsize=10)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12)
         _legend(fig, axes)
         return fig
 
@@ -473,16 +480,197 @@ def figures_pdf(figures: Sequence[Figure], metadata: Mapping[str, str] | None = 
     return buffer.getvalue()
 
 
-def text_page(title: str, lines: Sequence[str], *, size: tuple[float, float] = (8.27, 11.69)) -> Figure:
-    """A page of text (a title and lines), for the first page of a PDF briefing."""
-    with matplotlib.rc_context(style()):
-        fig = Figure(figsize=size)
-        FigureCanvasAgg(fig)
-        fig.text(0.07, 0.95, title, fontsize=15, va="top")
-        y = 0.90
-        for line in lines:
-            fig.text(0.07, y, line, fontsize=8.5, va="top", family=[CJK_FAMILY])
-            y -= 0.022
-            if y < 0.04:
-                break
-        return fig
+A4 = (8.27, 11.69)
+"""An A4 page in inches (portrait)."""
+
+
+def text_width(text: str, size: float) -> float:
+    """The approximate printed width of ``text`` in inches at ``size`` points (CJK characters are one em)."""
+    em = size / 72
+    return sum(em * (1.0 if ord(c) > 0x2E80 else 0.56 if c.isupper() else 0.5) for c in text)
+
+
+def wrap(text: str, size: float, width: float, *, breakable: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` inches at ``size`` points.
+
+    Latin text breaks at spaces, CJK text between any two characters; ``breakable`` text (a URL)
+    anywhere.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        tokens = list(paragraph) if breakable else _tokens(paragraph)
+        line = ""
+        for token in tokens:
+            if line and text_width(line + token, size) > width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+            while text_width(line, size) > width and len(line) > 1:
+                cut = max(1, int(len(line) * width / text_width(line, size)))
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens(text: str) -> list[str]:
+    """Words with their following space, and each CJK character on its own."""
+    tokens: list[str] = []
+    word = ""
+    for c in text:
+        if ord(c) > 0x2E80:
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(c)
+        else:
+            word += c
+            if c == " ":
+                tokens.append(word)
+                word = ""
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+class PageWriter:
+    """Text, tables and figures laid out top to bottom on A4 pages, a new page when one is full.
+
+    Every text wraps to the page width, so nothing is cut off; :meth:`finish` numbers the pages.
+    """
+
+    MARGIN = 0.55
+    """Page margin in inches."""
+
+    def __init__(self, title: str) -> None:
+        self.title_text = title
+        self.pages: list[Figure] = []
+        self.y = 0.0
+        self._new_page()
+
+    @property
+    def width(self) -> float:
+        """Usable width in inches."""
+        return A4[0] - 2 * self.MARGIN
+
+    def _new_page(self) -> None:
+        with matplotlib.rc_context(style()):
+            fig = Figure(figsize=A4)
+            FigureCanvasAgg(fig)
+        self.pages.append(fig)
+        self.y = self.MARGIN
+
+    def _room(self, height: float) -> None:
+        if self.y + height > A4[1] - self.MARGIN - 0.25 and self.y > self.MARGIN:
+            self._new_page()
+
+    def _text(self, x: float, text: str, size: float, **kwargs: Any) -> None:
+        fig = self.pages[-1]
+        fig.text(x / A4[0], 1 - self.y / A4[1], text, fontsize=size, va="top", family=[register_cjk_font()], **kwargs)
+
+    def title(self, text: str) -> None:
+        """The document's title (wrapped, large)."""
+        self.paragraph(text, 15, bold=True)
+        self.y += 0.04
+
+    def heading(self, text: str) -> None:
+        """A section heading with a rule under it."""
+        self._room(0.75)
+        self.y += 0.12
+        self._text(self.MARGIN, text, 11.5, weight="bold", color="#222222")
+        self.y += 11.5 / 72 * 1.45
+        fig = self.pages[-1]
+        line_y = 1 - self.y / A4[1]
+        fig.add_artist(
+            matplotlib.lines.Line2D(
+                [self.MARGIN / A4[0], 1 - self.MARGIN / A4[0]], [line_y, line_y], color="#cccccc", lw=0.6
+            )
+        )
+        self.y += 0.06
+
+    def paragraph(
+        self, text: str, size: float, *, bold: bool = False, colour: str = "#222222", breakable: bool = False
+    ) -> None:
+        """Wrapped text."""
+        for line in wrap(text, size, self.width, breakable=breakable):
+            self._room(size / 72 * 1.5)
+            self._text(self.MARGIN, line, size, weight="bold" if bold else "normal", color=colour)
+            self.y += size / 72 * 1.45
+        self.y += 0.03
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], size: float = 8.0) -> None:
+        """A table with a header row; the first column takes the room the others leave, and wraps."""
+        n = len(header)
+        others = [max(text_width(str(r[i]), size) for r in [header, *rows]) + 0.15 for i in range(1, n)]
+        first = max(1.5, self.width - sum(others))
+        widths = [first, *others]
+        line = size / 72 * 1.4
+        for index, row in enumerate([header, *rows]):
+            cells = [wrap(str(value), size, widths[i] - 0.1) for i, value in enumerate(row)]
+            height = line * max(len(c) for c in cells) + 0.05
+            self._room(height)
+            x = self.MARGIN
+            if index == 0:
+                self.pages[-1].add_artist(
+                    matplotlib.patches.Rectangle(
+                        (self.MARGIN / A4[0], 1 - (self.y + height) / A4[1]),
+                        self.width / A4[0],
+                        height / A4[1],
+                        color="#f0f0f0",
+                        lw=0,
+                    )
+                )
+            for i, lines in enumerate(cells):
+                top = self.y
+                for text in lines:
+                    right = i > 0
+                    anchor = x + widths[i] - 0.05 if right else x + 0.03
+                    self.pages[-1].text(
+                        anchor / A4[0],
+                        1 - (top + 0.025) / A4[1],
+                        text,
+                        fontsize=size,
+                        va="top",
+                        ha="right" if right else "left",
+                        weight="bold" if index == 0 else "normal",
+                        family=[register_cjk_font()],
+                    )
+                    top += line
+                x += widths[i]
+            self.y += height
+        self.y += 0.08
+
+    def figures(self, figures: Sequence[Figure], *, height: float) -> None:
+        """Figures side by side across the page, ``height`` inches high (each keeps its aspect)."""
+        from matplotlib.image import imread
+
+        self._room(height)
+        slot = self.width / len(figures)
+        used = 0.0
+        for position, fig in enumerate(figures):
+            image = imread(io.BytesIO(figure_png(fig, dpi=150)), format="png")
+            aspect = image.shape[1] / image.shape[0]
+            w = min(slot - 0.1, height * aspect)
+            h = w / aspect
+            left = self.MARGIN + position * slot
+            ax = self.pages[-1].add_axes((left / A4[0], 1 - (self.y + h) / A4[1], w / A4[0], h / A4[1]))
+            ax.imshow(image, interpolation="antialiased")
+            ax.axis("off")
+            used = max(used, h)
+        self.y += used + 0.1
+
+    def finish(self, page_label: Callable[[int, int], str]) -> list[Figure]:
+        """The pages, each numbered at its foot (``page_label(n, total)``)."""
+        total = len(self.pages)
+        for n, fig in enumerate(self.pages, start=1):
+            fig.text(
+                0.5,
+                self.MARGIN / 2 / A4[1],
+                page_label(n, total),
+                ha="center",
+                fontsize=7.5,
+                color="#777777",
+                family=[register_cjk_font()],
+            )
+        return self.pages

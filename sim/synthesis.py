@@ -83,15 +83,17 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     Synthesis
     """
     streams = Streams(seed)
-    total = sum(c.migrants for c in scenario.cities.values())
     scale = persons_per_agent(scenario, agents)
     _check_size(scenario, agents, scale)
     parts: list[tuple[int, int, dict[str, np.ndarray]]] = []
+    targets = apportion(agents, [c.migrants for c in scenario.cities.values()])
     for city_index, city in enumerate(scenario.cities.values()):
-        target = round(agents * city.migrants / total) if total else 0
+        target = targets[city_index]
         rng = streams.generator("synthesis", city_index)
         if target:
-            initial = _households(rng, scenario.population, target, city_index, scenario.start, scenario.start, True)
+            initial = _households(
+                rng, scenario.population, target, city_index, scenario.start, scenario.start, True, exact=True
+            )
             parts.append((scenario.start - 1, city_index, initial))
         u = streams.generator("inflow", city_index).random(scenario.months)
         for offset in range(scenario.months):
@@ -179,9 +181,61 @@ def _check_size(scenario: Scenario, agents: int, scale: float) -> None:
         )
 
 
+def apportion(agents: int, weights: list[int]) -> list[int]:
+    """Split ``agents`` rows among cities in proportion to ``weights``, summing to exactly ``agents``.
+
+    Largest remainders: each city gets the whole part of its share, and the rows left over go to
+    the cities with the largest fractional parts (the first city on a tie).
+
+    Examples
+    --------
+    >>> apportion(50_000, [500_000, 1_500_000, 5_000_000])
+    [3572, 10714, 35714]
+    """
+    total = sum(weights)
+    if total <= 0:
+        return [0] * len(weights)
+    exact = [agents * w / total for w in weights]
+    whole = [int(np.floor(x)) for x in exact]
+    left = agents - sum(whole)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - whole[i]), i))
+    for i in by_remainder[:left]:
+        whole[i] += 1
+    return whole
+
+
 def region_index(scenario: Scenario) -> dict[str, int]:
     """Region name → index into ``Population.region_paid``, in the scenario's order."""
     return {name: i for i, name in enumerate(scenario.regions)}
+
+
+def _trim_last(
+    keep: np.ndarray,
+    ends: np.ndarray,
+    target_rows: int,
+    with_spouse: np.ndarray,
+    children: np.ndarray,
+    with_parent: np.ndarray,
+    size: np.ndarray,
+) -> None:
+    """Keep the first household that overflows ``target_rows``, cut down to the rows left (in place)."""
+    last = int(np.argmin(keep)) if not keep.all() else len(keep)
+    filled = int(ends[last - 1]) if last > 0 else 0
+    left = target_rows - filled
+    if left <= 0 or last >= len(keep):
+        return
+    excess = int(size[last]) - left
+    if excess > 0 and with_parent[last]:
+        with_parent[last] = False
+        excess -= 1
+    dropped = min(int(children[last]), excess)
+    children[last] -= dropped
+    excess -= dropped
+    if excess > 0 and with_spouse[last]:
+        with_spouse[last] = False
+        excess -= 1
+    size[last] = 1 + int(with_spouse[last]) + int(children[last]) + int(with_parent[last])
+    keep[last] = True
 
 
 def _households(
@@ -192,6 +246,8 @@ def _households(
     month: int,
     arrival: int,
     initial: bool,
+    *,
+    exact: bool = False,
 ) -> dict[str, np.ndarray]:
     mean_children = spec.children_in_city_mean
     expected_size = (
@@ -203,8 +259,13 @@ def _households(
     children = np.where(with_spouse & (age >= 22), rng.poisson(mean_children, n), 0)
     with_parent = rng.random(n) < spec.parents_in_city_share
     size = 1 + with_spouse + children + with_parent
-    keep = np.cumsum(size) <= target_rows
-    if not keep.any():
+    ends = np.cumsum(size)
+    keep = ends <= target_rows
+    if exact:
+        # The initial population has exactly the rows asked for: the first household that does not
+        # fit whole comes without its parent, then without children, then without a spouse.
+        _trim_last(keep, ends, target_rows, with_spouse, children, with_parent, size)
+    elif not keep.any():
         keep[0] = True
     age, with_spouse, children, with_parent, size = (
         age[keep],

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from sim.cli import main
 from tests.conftest import FIXTURES, ROOT
@@ -37,7 +38,7 @@ def test_run_writes_tables_and_manifest(tmp_path, capsys):
     assert set(monthly["city"]) == {"alpha", "beta"}
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 4 and manifest["months"] == 7
-    assert 790 <= manifest["agents"] <= 800  # whole households, up to the requested rows
+    assert manifest["agents"] == 800  # exactly the rows asked for, over two cities
     assert len(manifest["scenario_sha256"]) == 64
     assert "settled" in capsys.readouterr().out
 
@@ -86,3 +87,19 @@ def test_python_dash_m_entry_point(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "ok (ningbo-2019-reform" in done.stdout
+
+
+def test_compare_help_writes_the_band_as_a_reader_does(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "90 % band" in text and "%%" not in text
+
+
+def test_run_reports_the_agents_asked_for_over_three_cities(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["run", "city-size-tiers", "--agents", "50000", "--months", "1", "--seed", "1", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["agents"] == 50_000
+    assert "50,000 agents" in capsys.readouterr().out

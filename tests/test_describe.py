@@ -12,6 +12,7 @@ import yaml
 
 from sim.cli import main
 from sim.describe import I18N_DIR, describe, describe_html, diff, labels, markdown_to_html
+from sim.documents import cite
 from sim.scenario import load_scenario, resolve_timeline
 from sim.scenario.schema import CHANNELS, Conditions
 from tests.conftest import ROOT, SCENARIOS
@@ -35,7 +36,7 @@ def test_describe_mentions_every_date_channel_route_and_assumption(scenarios, pa
     assert text.startswith(f"# {scenario.title.zh if lang == 'zh' else scenario.title.en}\n")
     assert scenario.title.en in text and scenario.title.zh in text
     for source in [scenario.source] if isinstance(scenario.source, str) else scenario.source:
-        assert source in text
+        assert cite(source, lang) in text
     for city_id, city in scenario.cities.items():
         assert f"`{city_id}`" in text
         for rule_set in city.rules:
@@ -81,7 +82,8 @@ def test_assumptions_name_the_key_that_overrides_them():
 
 def test_diff_names_the_changed_counting_rule():
     zh = diff(BASELINE, REFORM, "zh")
-    assert "**居住就业落户** · 条件 `social_insurance`：社保：申请前连续60个月缴纳 → 社保：48个月内累计缴纳36个月" in zh
+    changed = "社保：申请前连续60个月缴纳 → 社保：48个月内累计缴纳36个月"
+    assert f"**居住就业落户** · 条件 缴纳社保 (`social_insurance`)：{changed}" in zh
     assert "### 自2019-09-15起" in zh
     en = diff(BASELINE, REFORM, "en")
     assert (
@@ -89,7 +91,7 @@ def test_diff_names_the_changed_counting_rule():
         "social insurance: cumulative: 36 of the last 48 months"
     ) in en
     assert "**rental housing** added" in en
-    assert "route `fresh_graduate` removed" in en
+    assert "route fresh graduates (`fresh_graduate`) removed" in en
 
 
 def test_diff_of_a_single_change_variant_lists_only_that_change():
@@ -103,7 +105,7 @@ def test_diff_of_a_single_change_variant_lists_only_that_change():
 def test_diff_reports_a_difference_once_and_when_it_ends():
     text = diff(REFORM, "ningbo-2020-2023", "en")
     assert "`months`: 48 → 84" in text
-    assert text.count("route `same_community`") == 1
+    assert text.count("route same community (`same_community`)") == 1
     assert "### From 2023-11-24" in text and "**residence permit conversion** added" in text
     back = diff("ningbo-2020-2023", REFORM, "en")
     assert "**residence permit conversion** removed" in back

@@ -13,7 +13,7 @@ from sim.rules.channels import channel_eligible
 from sim.rules.context import RuleContext
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.synthesis import synthesize
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import FIXTURES, ROOT, SCENARIOS
 
 REFORM = SCENARIOS / "ningbo" / "ningbo-2019-reform.yaml"
 BASELINE = SCENARIOS / "ningbo" / "ningbo-2018-baseline.yaml"
@@ -174,3 +174,16 @@ def test_a_scenario_of_hundreds_of_cities_runs_and_conserves_persons(tmp_path):
     arrived_persons = model.initial_agents * model.scale + monthly["arrived"].sum()
     in_system = last["migrants"].sum() + last["settled_total"].sum() + monthly["left"].sum()
     assert in_system == pytest.approx(arrived_persons)
+
+
+@pytest.mark.parametrize("agents", [1, 7, 999, 50_000])
+def test_the_initial_population_has_exactly_the_agents_asked_for(agents):
+    from sim.synthesis import apportion
+
+    weights = [500_000, 1_500_000, 5_000_000]
+    split = apportion(agents, weights)
+    assert sum(split) == agents
+    assert all(abs(n - agents * w / sum(weights)) < 1 for n, w in zip(split, weights, strict=True))
+    scenario = load_scenario(FIXTURES / "two-cities-points.yaml")
+    population = synthesize(scenario, agents, seed=3).population
+    assert int((population.status == MIGRANT).sum()) == agents

@@ -1,4 +1,4 @@
-"""A one-page briefing of a comparison: headline differences, key charts and sources, as HTML or PDF.
+"""A briefing of a comparison on one or two A4 pages: the result in words, key figures, charts, sources.
 
 The HTML page is self-contained (charts embedded as base64 PNG, no external files) and prints on
 A4; the PDF has the same content drawn with matplotlib (:func:`sim.plots.figures_pdf`), with the
@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import __version__, plots
+from sim.documents import cite
 from sim.scenario import Scenario
 from ui.i18n import t
 
@@ -48,6 +49,24 @@ def scenario_source(
     return ScenarioSource(label, name, scenario.id, reference, unique, dict(edits))
 
 
+WIDE_FIGURE_INCHES = 9.0
+"""A figure wider than this (one panel per channel) takes the PDF page's whole width."""
+
+
+def cited_sources(scenarios: Sequence[ScenarioSource], lang: str) -> dict[str, list[str]]:
+    """Each source once, as cited in ``lang``, with the ids of the scenarios that cite it.
+
+    A variant that extends the baseline shares its sources: they are listed once.
+    """
+    found: dict[str, list[str]] = {}
+    for item in scenarios:
+        for source in item.sources:
+            ids = found.setdefault(cite(source, lang), [])
+            if item.id not in ids:
+                ids.append(item.id)
+    return found
+
+
 def _png64(fig: Figure) -> str:
     return base64.b64encode(plots.figure_png(fig, dpi=100)).decode("ascii")
 
@@ -71,7 +90,7 @@ h1{font-size:21px;margin:0 0 4px}h2{font-size:15px;margin:18px 0 6px;border-bott
 th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f4f4f4}img{width:100%;max-width:900px;display:block;margin:6px 0}
 .figs{display:grid;grid-template-columns:1fr 1fr;gap:6px}code{font-size:11px;word-break:break-all}
-ul{margin:4px 0;padding-left:18px}@media print{body{margin:8mm}}
+ul{margin:4px 0;padding-left:18px}.lead{font-size:15px;line-height:1.5}@media print{body{margin:8mm}}
 """
 
 
@@ -85,6 +104,7 @@ def html_briefing(
     settings: Mapping[str, object],
     link: str = "",
     manifest: Mapping[str, object] | None = None,
+    sentences: Mapping[str, str] | None = None,
 ) -> str:
     """The briefing as a self-contained HTML page.
 
@@ -105,6 +125,8 @@ def html_briefing(
         The URL that reopens the comparison.
     manifest : mapping, optional
         The runs' manifest (versions, scenario hashes).
+    sentences : mapping, optional
+        Variant display name → the comparison's result in a sentence (:func:`ui.views.headline_sentence`).
     """
     today = dt.date.today().isoformat()
     parts = [
@@ -114,8 +136,11 @@ def html_briefing(
         f"<p class='meta'>{html.escape(t('app.briefing.generated', lang, date=today, version=__version__))}<br>",
         html.escape(t("app.briefing.settings", lang, **{k: str(v) for k, v in settings.items()})),
         "</p>",
-        f"<h2>{html.escape(t('app.briefing.scenarios', lang))}</h2><ul>",
     ]
+    if sentences:
+        parts.append(f"<h2>{html.escape(t('app.dash.briefing.summary', lang))}</h2>")
+        parts.extend(f"<p class='lead'>{html.escape(text)}</p>" for text in sentences.values())
+    parts.append(f"<h2>{html.escape(t('app.briefing.scenarios', lang))}</h2><ul>")
     for position, item in enumerate(scenarios):
         role = t("app.briefing.baseline", lang) if position == 0 else t("app.briefing.variant", lang, n=position)
         parts.append(f"<li><b>{html.escape(role)}</b>: {html.escape(item.name)} (<code>{html.escape(item.id)}</code>)")
@@ -134,9 +159,8 @@ def html_briefing(
             parts.append(f"<div class='figs'><img alt='' src='data:image/png;base64,{_png64(left)}'>")
             parts.append(f"<img alt='' src='data:image/png;base64,{_png64(right)}'></div>")
     parts.append(f"<h2>{html.escape(t('app.briefing.sources', lang))}</h2><ul>")
-    for item in scenarios:
-        for source in item.sources:
-            parts.append(f"<li><code>{html.escape(item.id)}</code>: {html.escape(source)}</li>")
+    for source, ids in cited_sources(scenarios, lang).items():
+        parts.append(f"<li>{html.escape(source)} (<code>{html.escape(', '.join(ids))}</code>)</li>")
     parts.append("</ul>")
     parts.append(f"<p class='meta'>{html.escape(t('app.briefing.model_note', lang))}")
     if manifest:
@@ -161,34 +185,52 @@ def pdf_briefing(
     title: str,
     scenarios: Sequence[ScenarioSource],
     headlines: Mapping[str, pd.DataFrame],
+    sentences: Mapping[str, str],
     figures: Sequence[tuple[Figure, Figure]],
     settings: Mapping[str, object],
     link: str = "",
 ) -> bytes:
-    """The briefing as a PDF: a page of text (scenarios, headline, sources), then the charts."""
-    lines = [
-        t("app.briefing.generated", lang, date=dt.date.today().isoformat(), version=__version__),
-        t("app.briefing.settings", lang, **{k: str(v) for k, v in settings.items()}),
-        "",
-        t("app.briefing.scenarios", lang),
-    ]
+    """The briefing as a PDF of two A4 pages that prints whole.
+
+    The first page: the title, the result of each variant in a sentence, its key figures with their
+    bands (a table with a header), the scenarios compared and the first chart; the second: the
+    other charts, the sources and the link that reopens the comparison. Text wraps to the page;
+    nothing is cut off.
+    """
+    writer = plots.PageWriter(title)
+    writer.title(title)
+    writer.paragraph(t("app.briefing.generated", lang, date=dt.date.today().isoformat(), version=__version__), 8)
+    writer.paragraph(t("app.briefing.settings", lang, **{k: str(v) for k, v in settings.items()}), 8)
+    writer.heading(t("app.dash.briefing.summary", lang))
+    for sentence in sentences.values():
+        writer.paragraph(sentence, 10.5)
+    writer.heading(t("app.dash.briefing.key_figures", lang))
+    for name, table in headlines.items():
+        writer.paragraph(name, 9, bold=True)
+        if not table.empty:
+            writer.table(list(table.columns), [[str(v) for v in row] for row in table.itertuples(index=False)])
+    writer.paragraph(t("app.briefing.band_note", lang), 7.5, colour="#555555")
+    writer.heading(t("app.briefing.scenarios", lang))
     for position, item in enumerate(scenarios):
         role = t("app.briefing.baseline", lang) if position == 0 else t("app.briefing.variant", lang, n=position)
-        lines.append(f"  {role}: {item.name} ({item.id})")
-    lines.append("")
-    lines.append(t("app.briefing.headline", lang))
-    for name, table in headlines.items():
-        lines.append(f"  {name}")
-        for row in table.itertuples(index=False):
-            lines.append("    " + " | ".join(str(v) for v in row))
-    lines.append("")
-    lines.append(t("app.briefing.sources", lang))
-    for item in scenarios:
-        lines.extend(f"  {item.id}: {source[:110]}" for source in item.sources)
+        writer.paragraph(f"{role}: {item.name} ({item.id})", 8.5)
+        if item.edits:
+            edits = "; ".join(f"{k} = {v}" for k, v in item.edits.items())
+            writer.paragraph(f"{t('app.briefing.edits', lang)}: {edits}", 7, colour="#555555")
+    if figures:
+        writer.heading(t("app.briefing.charts", lang))
+        for left, right in figures:
+            if max(left.get_figwidth(), right.get_figwidth()) > WIDE_FIGURE_INCHES:
+                writer.figures([left], height=2.2)
+                writer.figures([right], height=2.2)
+            else:
+                writer.figures([left, right], height=2.35)
+    writer.heading(t("app.briefing.sources", lang))
+    for source, ids in cited_sources(scenarios, lang).items():
+        writer.paragraph(f"{source} ({', '.join(ids)})", 7.2)
+    writer.paragraph(t("app.briefing.model_note", lang), 7.2, colour="#555555")
     if link:
-        lines.append("")
-        lines.append(f"{t('app.briefing.link', lang)}: {link[:120]}")
-    pages = [plots.text_page(title, lines)]
-    for left, right in figures:
-        pages.extend([left, right])
+        writer.heading(t("app.briefing.link", lang))
+        writer.paragraph(link, 7, colour="#1a4d8f", breakable=True)
+    pages = writer.finish(lambda n, total: t("app.dash.briefing.page", lang, n=n, total=total))
     return plots.figures_pdf(pages, {"Title": title, "Creator": f"hukou-sim {__version__}"})

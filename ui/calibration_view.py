@@ -581,7 +581,7 @@ def sensitivity_figure(indices: pd.DataFrame, lang: str) -> Figure:
             ax.text(
                 j,
                 i,
-                f"{value:.2g}" if value < 100 else f"{value:,.0f}",
+                _heat_cell(value),
                 ha="center",
                 va="center",
                 fontsize=8.5,
@@ -591,6 +591,15 @@ def sensitivity_figure(indices: pd.DataFrame, lang: str) -> Figure:
         fig.colorbar(image, ax=ax, shrink=0.9)
         ax.set_title(t("app.calibration.sensitivity_chart", lang), loc="left")
     return fig
+
+
+def _heat_cell(value: float) -> str:
+    """A heat map cell's number: two significant digits, a rounding residue (5.6e-17) written as 0."""
+    if not np.isfinite(value):
+        return "–"
+    if abs(value) < 0.005:
+        return "0"
+    return f"{value:.2g}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

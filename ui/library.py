@@ -62,6 +62,37 @@ def presets() -> dict[str, Preset]:
     return found
 
 
+@functools.cache
+def comparable() -> tuple[str, ...]:
+    """Presets offered for a comparison: every preset but a shared-parameters file.
+
+    A shared-parameters file is one that other presets extend while none of them keeps any of its
+    cities: its own cities only let it load on its own (an illustrative city), so there is nothing
+    in it to compare.
+    """
+    found = presets()
+    children: dict[str, list[set[str]]] = {}
+    for preset in found.values():
+        parent = load(preset.id).extends
+        if parent:
+            children.setdefault(Path(parent).name.removesuffix(".yaml"), []).append(set(load(preset.id).cities))
+    shared = {
+        preset.id
+        for preset in found.values()
+        if preset.path.stem in children
+        and not any(set(load(preset.id).cities) & kept for kept in children[preset.path.stem])
+    }
+    return tuple(ref for ref in found if ref not in shared)
+
+
+def cities_of(ref: str) -> tuple[str, ...]:
+    """The city ids of a reference's scenario (empty if it does not load)."""
+    try:
+        return tuple(load(ref).cities)
+    except (SimError, KeyError):
+        return ()
+
+
 def is_upload(ref: str) -> bool:
     """Whether ``ref`` names an uploaded file."""
     return ref.startswith(UPLOAD_PREFIX)

@@ -182,7 +182,12 @@ def _reason(report: CheckReport, lang: str) -> tuple[str, str]:
         return t("app.explain.no_route", lang), "none"
     channel, route = found
     failed = [c for c in route.conditions if not c.ok]
-    where = t("app.explain.route", lang, channel=t_or(f"channels.{channel}", lang, channel), route=route.route)
+    where = t(
+        "app.explain.route",
+        lang,
+        channel=t_or(f"channels.{channel}", lang, channel),
+        route=t_or(f"route_names.{route.route}", lang, route.route),
+    )
     conditions = t("phrases.condition_separator", lang).join(condition_text(c, lang) for c in failed)
     text = t("phrases.label_value", lang, label=where, value=conditions)
     return text, f"{channel}/{route.route}/" + ",".join(c.condition for c in failed)

@@ -16,11 +16,14 @@ it saves (``HUKOU_DASHBOARD_BACKEND`` = ``auto`` (default), ``serial`` or ``proc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -108,7 +111,8 @@ class PersistentPool:
     def warm(self, *, wait_ready: bool = False) -> None:
         """Start the workers and import the model in them (without waiting, unless ``wait_ready``)."""
         pool = self.executor()
-        futures = [pool.submit(_import_model) for _ in range(self.workers)]
+        with _plain_main():
+            futures = [pool.submit(_import_model) for _ in range(self.workers)]
         if wait_ready:
             wait(futures)
 
@@ -120,12 +124,30 @@ class PersistentPool:
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any, Any]]:
         """Submit every item; yield ``(index, value, error)`` as each finishes."""
-        pending = {self.executor().submit(fn, item): index for index, item in enumerate(items)}
+        with _plain_main():
+            pending = {self.executor().submit(fn, item): index for index, item in enumerate(items)}
         yield from as_finished(pending)
 
     def describe(self) -> dict[str, Any]:
         """Name and settings, for the manifest."""
         return {"name": self.name, "workers": self.workers, "start_method": "spawn", "persistent": True}
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """Start workers with an empty ``__main__``: a spawned worker imports its parent's main module.
+
+    Inside the server the main module is the page script (``app.py``), so each worker would run the
+    dashboard without a session (and fill the log with "missing ScriptRunContext"). Workers start when
+    jobs are submitted; for that moment the main module is a blank one.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _import_model() -> bool:

@@ -46,7 +46,7 @@ def url_problems(settings: Settings) -> None:
 
 def _options(settings: Settings) -> list[str]:
     uploads = st.session_state.setdefault(UPLOADS_KEY, [])
-    refs = [*library.presets(), *uploads]
+    refs = [*library.comparable(), *uploads]
     for ref in (settings.baseline, *settings.variants):
         if ref not in refs:
             refs.append(ref)
@@ -87,7 +87,7 @@ def upload(settings: Settings) -> Settings:
         uploads.append(ref)
         position = len(settings.variants) - 1
         settings = settings.with_variant(position, ref)
-        st.session_state[f"w_variant_{position}"] = ref
+        st.session_state[f"w_variant_{position}_{lang}"] = ref
     st.success(t("app.scenarios.uploaded_ok", lang, title=library.title(ref, lang), file=file.name))
     return settings
 
@@ -105,8 +105,13 @@ def scenario_picker(settings: Settings) -> Settings:
 
     with selectors:
         left, right = st.columns([3, 1])
+        # The keys name the language: a select box keeps the option labels it was first drawn with,
+        # so a language switch draws new ones (their value comes from the settings).
         baseline = left.selectbox(
-            t("app.scenarios.baseline", lang), options, format_func=label, key=_init("w_baseline", settings.baseline)
+            t("app.scenarios.baseline", lang),
+            options,
+            format_func=label,
+            key=_init(f"w_baseline_{lang}", settings.baseline),
         )
         count = right.number_input(
             t("app.scenarios.variant_count", lang),
@@ -127,7 +132,7 @@ def scenario_picker(settings: Settings) -> Settings:
                 t("app.scenarios.variant", lang, n=position + 1),
                 options,
                 format_func=label,
-                key=_init(f"w_variant_{position}", variants[position]),
+                key=_init(f"w_variant_{position}_{lang}", variants[position]),
             )
             settings = settings.with_variant(position, ref)
     return settings
@@ -142,7 +147,8 @@ def _edit_key(position: int, ref: str, editable: rules.Editable, part: str = "")
 
 def _count_rule_widget(
     column: Any, editable: rules.Editable, current: dict[str, Any], key: Callable[[str], str], lang: str
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
+    """The counting rule's widgets; returns the rule and whether it is valid (the reason shown beside it)."""
     count = column.radio(
         t("app.edit.count", lang),
         ["continuous", "cumulative"],
@@ -152,6 +158,7 @@ def _count_rule_widget(
     )
     months = column.number_input(t("app.edit.months", lang), 1, 600, key=_init(key("months"), int(current["months"])))
     window = None
+    valid = True
     if count == "cumulative":
         default = current.get("window") or min(int(months) + 12, 128)
         window = column.number_input(
@@ -161,7 +168,10 @@ def _count_rule_widget(
             key=_init(key("window"), int(default)),
             help=t("app.edit.window_help", lang),
         )
-    return rules.count_rule_value(count, int(months), window, editable.value)
+        if window is not None and int(window) < int(months):
+            column.error(t("app.dash.window_too_short", lang, window=int(window), months=int(months)))
+            valid = False
+    return rules.count_rule_value(count, int(months), window, editable.value), valid
 
 
 def _number_widget(column: Any, editable: rules.Editable, current: Any, key: str, lang: str) -> Any:
@@ -190,8 +200,12 @@ def _number_widget(column: Any, editable: rules.Editable, current: Any, key: str
     return result
 
 
-def rule_editor(settings: Settings) -> Settings:
-    """Edit the latest rule set of a variant: counting rules, durations, points weights, quota."""
+def rule_editor(settings: Settings) -> tuple[Settings, bool]:
+    """Edit the latest rule set of a variant, one tab per channel, its changes against the baseline beside.
+
+    Returns the settings with the edits and whether every edited field is valid (a field that is not
+    says why next to it).
+    """
     lang = settings.lang
     st.markdown(t("app.edit.intro", lang))
     position = 0
@@ -210,7 +224,7 @@ def rule_editor(settings: Settings) -> Settings:
         scenario = library.load(ref)
     except (SimError, KeyError) as err:
         st.error(str(err))
-        return settings
+        return settings, False
     edits = dict(settings.edits[position])
     items = rules.editables(scenario)
     known = {item.key for item in items}
@@ -218,47 +232,88 @@ def rule_editor(settings: Settings) -> Settings:
     by_channel: dict[tuple[str, str], list[rules.Editable]] = {}
     for item in items:
         by_channel.setdefault((item.city, item.channel), []).append(item)
-    for (city, channel), group in by_channel.items():
-        with st.container(border=True):
-            rule_set = scenario.cities[city].rules[group[0].index]
-            st.markdown(
-                t(
-                    "app.edit.channel_head",
-                    lang,
-                    channel=t_or(f"channels.{channel}", lang, channel),
-                    city=_city_name(scenario, city, lang),
-                    date=rule_set.effective.isoformat(),
-                )
-            )
-            routes: dict[str | None, list[rules.Editable]] = {}
-            for item in group:
-                routes.setdefault(item.route if item.kind in ("count_rule", "number") else None, []).append(item)
-            for route, fields in routes.items():
-                if route is not None:
-                    st.caption(t("app.edit.route", lang, route=route))
-                columns = st.columns(max(3, len(fields)))
-                for column, item in zip(columns, fields, strict=False):
-                    current = edits.get(item.key, item.value)
-                    if item.kind == "count_rule":
-                        column.markdown(f"**{t_or(f'fields.{item.field}', lang, item.field)}**")
-                        value = _count_rule_widget(
-                            column, item, current, lambda part, item=item: _edit_key(position, ref, item, part), lang
-                        )
-                    else:
-                        value = _number_widget(column, item, current, _edit_key(position, ref, item), lang)
-                    if rules.same_value(value, item.value):
-                        edits.pop(item.key, None)
-                    else:
-                        edits[item.key] = value
+    valid = True
+    editor, beside = st.columns([3, 2])
+    several_cities = len({city for city, _ in by_channel}) > 1
+    with editor:
+        titles = [
+            t_or(f"channels.{channel}", lang, channel) + (f" · {_city_name(scenario, city, lang)}" * several_cities)
+            for city, channel in by_channel
+        ]
+        for tab, ((city, _), group) in zip(st.tabs(titles) if titles else [], by_channel.items(), strict=True):
+            with tab:
+                valid &= _channel_fields(scenario, city, group, edits, position, ref, lang)
     all_edits = list(settings.edits)
     all_edits[position] = edits
-    if edits and st.button(t("app.edit.reset", lang), key="w_edit_reset"):
+    if edits and editor.button(t("app.edit.reset", lang), key="w_edit_reset"):
         for key in [k for k in st.session_state if str(k).startswith(f"w_edit_{position}_")]:
             del st.session_state[key]
         all_edits[position] = {}
         st.session_state[state.SESSION_KEY] = replace(settings, edits=tuple(all_edits))
         st.rerun()
-    return replace(settings, edits=tuple(all_edits))
+    settings = replace(settings, edits=tuple(all_edits))
+    with beside:
+        st.markdown(f"**{t('app.dash.diff_beside', lang)}**")
+        if not edits:
+            st.caption(t("app.dash.edits_none", lang))
+        if valid:
+            _diff_of(settings, position)
+    return settings, valid
+
+
+def _channel_fields(
+    scenario: Scenario,
+    city: str,
+    group: list[rules.Editable],
+    edits: dict[str, Any],
+    position: int,
+    ref: str,
+    lang: str,
+) -> bool:
+    """The fields of one channel, route by route; updates ``edits``; False if a field is invalid."""
+    valid = True
+    rule_set = scenario.cities[city].rules[group[0].index]
+    st.caption(
+        t(
+            "app.edit.channel_head",
+            lang,
+            channel=t_or(f"channels.{group[0].channel}", lang, group[0].channel),
+            city=_city_name(scenario, city, lang),
+            date=rule_set.effective.isoformat(),
+        )
+    )
+    routes: dict[str | None, list[rules.Editable]] = {}
+    for item in group:
+        routes.setdefault(item.route if item.kind in ("count_rule", "number") else None, []).append(item)
+    for route, fields in routes.items():
+        if route is not None:
+            st.markdown(t("app.edit.route", lang, route=t_or(f"route_names.{route}", lang, route)))
+        columns = st.columns(max(3, len(fields)))
+        for column, item in zip(columns, fields, strict=False):
+            current = edits.get(item.key, item.value)
+            if item.kind == "count_rule":
+                column.markdown(f"**{t_or(f'fields.{item.field}', lang, item.field)}**")
+                value, ok = _count_rule_widget(
+                    column, item, current, lambda part, item=item: _edit_key(position, ref, item, part), lang
+                )
+                valid &= ok
+            else:
+                value = _number_widget(column, item, current, _edit_key(position, ref, item), lang)
+            if rules.same_value(value, item.value):
+                edits.pop(item.key, None)
+            else:
+                edits[item.key] = value
+    return valid
+
+
+def _diff_of(settings: Settings, position: int) -> None:
+    """The changes of variant ``position`` (with its edits) against the baseline, as Markdown."""
+    try:
+        baseline = library.load(settings.baseline)
+        variant = edited_scenario(settings, position)
+    except (SimError, ValueError, KeyError):
+        return  # the page reports the error under the editor
+    st.markdown(demote_headings(diff(baseline, variant, settings.lang), levels=4))
 
 
 def _city_name(scenario: Scenario, city: str, lang: str) -> str:
@@ -281,8 +336,11 @@ def edited_scenario(settings: Settings, position: int) -> Scenario:
     return library.load(ref, overrides)
 
 
-def variant_diff(settings: Settings) -> bool:
-    """Each variant's changes against the baseline (with its edits); False if an edit does not validate."""
+def variant_diff(settings: Settings, *, show_errors: bool = True) -> bool:
+    """Each variant's changes against the baseline (with its edits); False if an edit does not validate.
+
+    ``show_errors`` False leaves the error to the field that caused it (the rule editor's message).
+    """
     lang = settings.lang
     ok = True
     try:
@@ -295,11 +353,12 @@ def variant_diff(settings: Settings) -> bool:
         try:
             variant = edited_scenario(settings, position)
         except (SimError, ValueError) as err:
-            st.error(t("app.edit.invalid", lang, n=position + 1))
-            st.code(str(err), language=None)
+            if show_errors:
+                st.error(t("app.edit.invalid", lang, n=position + 1))
+                st.code(str(err), language=None)
             ok = False
             continue
-        with st.expander(title, expanded=bool(settings.edits[position])):
+        with st.expander(title, expanded=False):
             if settings.edits[position]:
                 st.caption(t("app.edit.your_edits", lang))
                 st.code(json.dumps(settings.edits[position], ensure_ascii=False, indent=1), language="json")

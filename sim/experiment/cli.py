@@ -20,7 +20,7 @@ def add_commands(commands: Any) -> None:
         help="run scenarios with the same seeds and report paired differences with bands",
         description=(
             "Run every scenario for the same seeds with common random numbers and write the indicators "
-            "per scenario (mean and 90%% band across seeds) and the paired differences variant − baseline."
+            "per scenario (mean and 90 % band across seeds) and the paired differences variant − baseline."
         ),
     )
     compare.add_argument("baseline", help="baseline scenario YAML file or preset id")

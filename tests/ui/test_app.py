@@ -47,28 +47,43 @@ def test_every_page_renders_in_both_languages(page, lang):
 
 def test_choose_scenarios_run_and_see_charts_and_tables():
     at = _app(lang="en", **TINY).run()
-    at.selectbox(key="w_variant_0").set_value("ningbo-2019-counting-only").run()
+    at.selectbox(key="w_variant_0_en").set_value("ningbo-2019-counting-only").run()
     assert at.query_params["v"] == "ningbo-2019-counting-only"
-    assert not at.image  # nothing runs before the button is pressed
+    assert not at.get("vega_lite_chart")  # nothing runs before the button is pressed
     at.button(key="w_run").click().run()
     _no_exception(at)
     headers = [s.value for s in at.subheader]
     assert t("app.compare.headline", "en") in headers
     assert t("app.charts.settlements.title", "en") in headers and t("app.charts.cutoffs.title", "en") in headers
-    assert len(at.image) == 2 * 8  # every chart: its levels and its differences
+    # Every chart with data: its levels and its differences, interactive; the others say why they are empty.
+    assert len(at.get("vega_lite_chart")) == 2 * 6
+    infos = [i.value for i in at.info]
+    assert t("app.dash.waiting_zero", "en") in infos and t("app.compare.no_rounds", "en") in infos
+    sentence = at.success[1].value
+    assert sentence.startswith("Under Ningbo 2019 variant: cumulative counting only, about ")
+    assert "more people settle than under Ningbo 2018 settlement rules" in sentence and "90 % band" in sentence
+    assert at.metric[0].label == "Persons settled (applicants and dependants)"
     headline = at.dataframe[0].value
     assert "Persons settled (applicants and dependants)" in set(headline["Indicator"])
     assert at.query_params["run"] == "1"
     labels = [b.label for b in at.get("download_button")]
     assert "Briefing (HTML)" in labels and "Briefing (PDF)" in labels and "Data (CSV)" in labels
+    assert "Headline differences (CSV)" in labels
 
 
 def test_switching_language_switches_every_label():
     at = _app(lang="en", run="1", **TINY).run()
     assert at.title[0].value == "Compare settlement policies"
+    assert "Ningbo 2019 reform · ningbo-2019-reform" in at.selectbox(key="w_variant_0_en").options
     at.sidebar.radio(key="w_lang").set_value("zh").run()
     _no_exception(at)
     assert at.title[0].value == "比较落户政策"
+    # The select boxes are drawn anew in the page's language, keeping their choice.
+    assert "宁波2019户口新政 · ningbo-2019-reform" in at.selectbox(key="w_variant_0_zh").options
+    assert "宁波2018年户口准入条件（连续缴纳） · ningbo-2018-baseline" in at.selectbox(key="w_baseline_zh").options
+    assert at.selectbox(key="w_variant_0_zh").value == "ningbo-2019-reform"
+    assert not [b for b in at.selectbox if b.key and b.key.endswith("_en")]
+    assert "万" in at.success[1].value and "与宁波2018年户口准入条件（连续缴纳）相比" in at.success[1].value
     assert at.button(key="w_run").label == "运行比较"
     assert "主要差异" in [s.value for s in at.subheader]
     assert "指标" in at.dataframe[0].value.columns
@@ -89,10 +104,10 @@ def test_a_bad_uploaded_scenario_shows_the_validation_errors_and_the_app_keeps_w
     assert "bad.yaml: INVALID\n2 problems found:" in shown
     assert "bad.yaml:7: 'cities.ningbo.migrantz': unknown key 'migrantz'. Hint: did you mean 'migrants'?" in shown
     assert "window (12) must be at least months (36)" in shown
-    assert at.selectbox(key="w_variant_0").value == "ningbo-2019-reform"  # the choice before the upload stands
+    assert at.selectbox(key="w_variant_0_en").value == "ningbo-2019-reform"  # the choice before the upload stands
     at.button(key="w_run").click().run()
     _no_exception(at)
-    assert at.image
+    assert at.get("vega_lite_chart")
 
 
 def test_a_good_uploaded_scenario_becomes_a_variant():
@@ -105,7 +120,7 @@ def test_a_good_uploaded_scenario_becomes_a_variant():
     at = _app(lang="en", **TINY).run()
     at.file_uploader(key="w_upload").upload("mine.yaml", good.encode(), "application/x-yaml").run()
     _no_exception(at)
-    assert at.selectbox(key="w_variant_0").value.startswith("upload:")
+    assert at.selectbox(key="w_variant_0_en").value.startswith("upload:")
     assert any("My variant" in s.value for s in at.success)
 
 
@@ -124,10 +139,24 @@ def test_editing_a_rule_shows_the_diff_and_goes_into_the_url():
 
 def test_an_invalid_edit_is_reported_and_run_is_disabled():
     edits = json.dumps({EDIT: {"count": "cumulative", "months": 60, "window": 12}})
-    at = _app(lang="en", v="ningbo-2019-counting-only", e1=edits, **TINY).run()
+    for lang in ("en", "zh"):
+        at = _app(lang=lang, v="ningbo-2019-counting-only", e1=edits, **TINY).run()
+        _no_exception(at)
+        # Said once, in the page's language, next to the field; the status beside Run says to fix it.
+        assert t("app.dash.window_too_short", lang, window=12, months=60) in [e.value for e in at.error]
+        assert not any("window (12) must be at least months (60)" in c.value for c in at.code)
+        assert at.button(key="w_run").disabled
+        assert t("app.dash.fix_edits", lang) in [w.value for w in at.warning]
+
+
+def test_scenarios_that_share_no_city_are_explained_and_the_parameters_file_is_not_offered():
+    at = _app(lang="en", b="ningbo-2018-baseline", v="guiyang-2022", **TINY).run()
     _no_exception(at)
-    assert any("window (12) must be at least months (60)" in c.value for c in at.code)
+    assert any("share no city" in w.value and "Guiyang" in w.value for w in at.warning)
     assert at.button(key="w_run").disabled
+    options = at.selectbox(key="w_baseline_en").options
+    assert not [o for o in options if o.endswith("· china-migrants")]
+    assert [o for o in options if o.endswith("· ningbo-2018-baseline")]
 
 
 def test_url_parameters_restore_the_settings():
@@ -142,9 +171,9 @@ def test_url_parameters_restore_the_settings():
         months="24",
     ).run()
     _no_exception(at)
-    assert at.selectbox(key="w_baseline").value == "ningbo-2018-baseline"
+    assert at.selectbox(key="w_baseline_en").value == "ningbo-2018-baseline"
     assert at.number_input(key="w_variant_count").value == 2
-    assert at.selectbox(key="w_variant_1").value == "ningbo-2019-counting-only"
+    assert at.selectbox(key="w_variant_1_en").value == "ningbo-2019-counting-only"
     assert at.number_input(key="w_agents").value == 3000
     assert at.slider(key="w_seeds").value == 2
     assert at.number_input(key="w_months").value == 24
@@ -172,7 +201,7 @@ def test_explain_a_household_type_under_each_scenario():
     ]
     assert list(summary["First month eligible"]) == ["not within the period", "2019-09"]
     assert (
-        "residence and employment, route social_insurance: social insurance 35 of 60 consecutive months"
+        "residence and employment, route social insurance: social insurance 35 of 60 consecutive months"
         in (summary["Held back before by"].iloc[0])
     )
     assert at.image  # the timeline

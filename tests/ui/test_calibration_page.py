@@ -11,7 +11,7 @@ from calibration.targets import load_targets
 from sim import plots
 from tests.ui.conftest import APP
 from ui import calibration_view
-from ui.i18n import t
+from ui.i18n import number, t
 
 PAGE = "ui/pages/calibration.py"
 TARGETS = calibration_view.TARGETS_DIR / "ningbo-2019.yaml"
@@ -122,7 +122,7 @@ def test_the_page_renders_with_its_title_and_the_targets(results_root, lang):
     assert at.title[0].value == t("app.calibration.title", lang)
     targets = _table(at, t("app.calibration.columns.figure", lang))
     assert "settled_2019_reform" in set(targets[t("app.calibration.columns.target", lang)])
-    assert "12,727" in set(targets[t("app.calibration.columns.figure", lang)])
+    assert number(12_727, lang) in set(targets[t("app.calibration.columns.figure", lang)])
     free = _table(at, t("app.calibration.columns.prior", lang))
     declared = load_targets(calibration_view.TARGETS_DIR / "ningbo-2019.yaml").parameters
     assert set(free[t("app.calibration.columns.parameter", lang)]) == set(declared)
@@ -239,7 +239,7 @@ def test_formats_and_commands():
     assert calibration_view.seed_range([3, 7]) == "3, 7"
     assert calibration_view.duration(437, "en") == "7 min 17 s"
     assert calibration_view.duration(47, "zh") == "47秒"
-    assert calibration_view.value_text(3_000_000, "persons", "zh") == "300.0万"
+    assert calibration_view.value_text(3_000_000, "persons", "zh") == "300万"
     assert calibration_view.value_text(0.191, "share", "en") == "19.1%"
     assert calibration_view.fit_command(TARGETS) == FIT_COMMAND
     targets = load_targets(TARGETS, check_scenario=False)

@@ -44,10 +44,10 @@ def test_each_hostile_upload_shows_an_error_and_the_page_keeps_working():
         assert f"{name}: INVALID" in shown, shown
         assert "root:" not in shown and "Traceback" not in shown, shown  # no server file echoed
         assert not at.button(key="w_run").disabled, name
-        assert at.selectbox(key="w_variant_0").value == "ningbo-2019-reform"  # the choice before stands
+        assert at.selectbox(key="w_variant_0_en").value == "ningbo-2019-reform"  # the choice before stands
     at.button(key="w_run").click().run()
     _no_exception(at)
-    assert at.image
+    assert at.get("vega_lite_chart")  # the results are drawn
 
 
 def test_extends_may_name_only_a_preset_or_an_upload_of_the_session():

@@ -7,7 +7,7 @@ import pytest
 
 from sim.experiment import AGE_BANDS, INDICATORS
 from ui import persons, views
-from ui.i18n import MissingLabelError, lookup, number, t, tick
+from ui.i18n import MissingLabelError, lookup, number, significant, t, tick
 from ui.layout import PAGES
 
 UI = Path(__file__).resolve().parents[2] / "ui"
@@ -60,6 +60,15 @@ def test_templates_take_the_same_placeholders_in_both_languages():
 
 def test_number_formats_differ_by_language():
     assert number(1_234_567, "en") == "1,234,567"
-    assert number(1_234_567, "zh") == "123.5万"
-    assert tick(2_500_000, "en") == "2.5M" and tick(2_500_000, "zh") == "250万"
+    assert number(1_234_567, "zh") == "123.4567万"
+    assert tick(2_500_000, "en") == "2,500,000" and tick(2_500_000, "zh") == "250万"
+
+
+def test_one_number_convention_per_language_and_no_negative_zero():
+    assert number(58_860, "zh") == "5.886万" and number(425_200, "zh") == "42.52万"
+    assert number(12_727, "zh") == "1.2727万" and number(significant(387_333.3), "zh") == "38.73万"
+    assert number(9_999, "zh") == "9,999" and number(58_850, "en") == "58,850"
+    assert tick(58_850, "zh") == number(58_850, "zh") and tick(58_850, "en") == number(58_850, "en")
+    assert tick(-0.0, "en") == "0" and tick(5.6e-17, "zh") == "0"
+    assert number(-0.2, "en", signed=True) == "+0" and number(-0.04, "en", decimals=1) == "0.0"
     assert t("app.compare.progress", "zh", done=2, total=5) == "正在运行第2个随机种子，共5个……"

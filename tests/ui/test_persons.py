@@ -56,7 +56,7 @@ def test_reasons_say_what_held_the_person_back_in_chinese():
         12,
         "zh",
     )
-    assert rows[0].reason.startswith("居住就业落户，条件 social_insurance：社保：连续缴纳")
+    assert rows[0].reason.startswith("居住就业落户，条件 缴纳社保：社保：连续缴纳")
     periods = persons.reason_periods(rows)
     assert len(periods) == 1 and month_label(periods[0][1]) == "2018-12"
 

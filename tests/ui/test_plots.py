@@ -127,6 +127,29 @@ def test_empty_and_all_zero_tables_draw_a_message():
 
 
 def test_pdf_embeds_the_chinese_font():
-    page = plots.text_page("落户政策比较", ["基准方案：宁波2018", "比较方案：宁波2019户口新政"])
-    pdf = plots.figures_pdf([page], {"Title": "简报"})
+    writer = plots.PageWriter("落户政策比较")
+    writer.title("落户政策比较")
+    writer.paragraph("基准方案：宁波2018；比较方案：宁波2019户口新政", 9)
+    pdf = plots.figures_pdf(writer.finish(lambda n, total: f"{n}/{total}"), {"Title": "简报"})
     assert pdf.startswith(b"%PDF") and b"NotoSansCJK" in pdf
+
+
+def test_text_wraps_to_the_width_and_a_full_page_starts_another():
+    long = "在2018-01起的48个月内，宁波2019户口新政约多39.5万人落户 " * 6
+    lines = plots.wrap(long, 10, 3.0)
+    assert len(lines) > 3 and all(plots.text_width(line, 10) <= 3.0 for line in lines)
+    assert "".join(lines).replace(" ", "") == long.replace(" ", "").rstrip()
+    url = "http://localhost:8501/?lang=en&b=ningbo-2018-baseline&v=ningbo-2019-reform&e1=" + "x" * 200
+    assert "".join(plots.wrap(url, 7, 4.0, breakable=True)) == url
+    writer = plots.PageWriter("t")
+    for _ in range(120):
+        writer.paragraph("a line of text", 10)
+    assert len(writer.finish(lambda n, total: f"{n}/{total}")) == 3
+
+
+def test_a_heat_map_cell_never_shows_a_rounding_residue():
+    from ui.calibration_view import _heat_cell
+
+    assert _heat_cell(5.6e-17) == "0" and _heat_cell(-1e-12) == "0"
+    assert _heat_cell(0.034) == "0.034" and _heat_cell(2.5) == "2.5" and _heat_cell(1234.0) == "1,234"
+    assert _heat_cell(float("nan")) == "–"

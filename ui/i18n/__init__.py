@@ -66,37 +66,51 @@ def t_or(key: str, lang: str, default: str) -> str:
 
 
 def number(value: float, lang: str, *, decimals: int = 0, signed: bool = False) -> str:
-    """A number written the language's way: ``12,345`` / ``12,345``; large counts in 万 for Chinese."""
+    """A number written the language's one way: ``12,727`` in English; ``1.2727万`` in Chinese from 10,000.
+
+    The same convention is used in tables, sentences, tooltips and axis ticks (:func:`tick`). No digit
+    is lost: the value rounded to ``decimals`` is written whole (an estimate is rounded by its caller,
+    e.g. to significant figures with :func:`significant`).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     sign = "+" if signed else ""
-    if lang == "zh" and abs(value) >= 100_000:
-        return f"{value / 10_000:{sign},.1f}万"
+    value = _no_negative_zero(round(float(value), decimals), decimals)
+    if lang == "zh" and abs(value) >= 10_000:
+        text = f"{value / 10_000:{sign},.{4 + decimals}f}".rstrip("0").rstrip(".")
+        return f"{text}万"
     return f"{value:{sign},.{decimals}f}"
 
 
+def significant(value: float, digits: int = 4) -> float:
+    """``value`` rounded to ``digits`` significant figures (an estimate written as precisely as it is known)."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def _no_negative_zero(value: float, decimals: int) -> float:
+    """``value``, with anything that rounds to zero made exactly zero (never "-0.0")."""
+    return 0.0 if round(float(value), decimals) == 0 else value
+
+
 def tick(value: float, lang: str) -> str:
-    """A compact axis tick: ``1.2M`` / ``120万``."""
+    """An axis tick in the language's convention (as :func:`number`): ``250,000`` / ``25万``."""
     magnitude = abs(value)
-    if lang == "zh":
-        if magnitude >= 1e8:
-            return f"{value / 1e8:g}亿"
-        if magnitude >= 1e4:
-            return f"{value / 1e4:g}万"
-    else:
-        if magnitude >= 1e6:
-            return f"{value / 1e6:g}M"
-        if magnitude >= 1e3:
-            return f"{value / 1e3:g}k"
-    if magnitude and magnitude < 10 and not float(value).is_integer():
+    if magnitude < 1e-9:
+        return "0"
+    if lang == "zh" and magnitude >= 1e8:
+        return f"{value / 1e8:g}亿"
+    if magnitude < 10 and not float(value).is_integer():
         return f"{value:.1f}"
-    return f"{value:g}"
+    return number(value, lang)
 
 
 def share(value: float, lang: str, *, signed: bool = False) -> str:
     """A share as a percentage (a difference in percentage points when ``signed``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    percent = _no_negative_zero(value * 100, 1)
     if signed:
-        return t("app.format.points_pp", lang, value=f"{value * 100:+.1f}")
-    return f"{value * 100:.1f}%"
+        return t("app.format.points_pp", lang, value=f"{percent:+.1f}")
+    return f"{percent:.1f}%"
