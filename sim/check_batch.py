@@ -20,15 +20,16 @@ import numpy as np
 
 from sim.atomic import atomic_write_text
 from sim.errors import PersonFileError, Problem, ScenarioError
+from sim.explain import rules_in_force_for_check
 from sim.months import month_label, parse_month
-from sim.person import PersonRecord, check_problems, persons_population, unknown_city_problem
+from sim.person import PersonRecord, check_problems, persons_population
 from sim.person_sources import PersonEntry, PersonSource, read_persons
 from sim.rules.channels import channel_eligible, evaluate_route
 from sim.rules.context import RuleContext
 from sim.rules.points import score
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
-from sim.scenario.schema import CHANNELS, Channel, Conditions, PointsChannel, RuleSet, Scenario
-from sim.scenario.timeline import RulePeriod, count_from_start
+from sim.scenario.schema import CHANNELS, Channel, Conditions, PointsChannel, Scenario
+from sim.scenario.timeline import RulePeriod
 from sim.synthesis import region_index
 
 ELIGIBLE_BY_GRANDFATHER = "grandfathered"
@@ -147,7 +148,7 @@ def check_many(scenario: Scenario, city_id: str, month: int, records: list[Perso
     ScenarioError
         If the city is not in the scenario or no rules are in force in ``month``.
     """
-    period, periods, rules = _rules(scenario, city_id, month)
+    period, periods, rules = rules_in_force_for_check(scenario, city_id, month)
     pop, rows = persons_population(records, scenario, city_id, month)
     ctx = RuleContext(pop, month, region_index(scenario), rows=rows)
     kept = _grandfathered(scenario, city_id, periods, period, month, records)
@@ -166,29 +167,6 @@ def check_many(scenario: Scenario, city_id: str, month: int, records: list[Perso
         columns[f"{name}.why"] = np.where(eligible | ~is_kept, why, ELIGIBLE_BY_GRANDFATHER)
     columns.update(points)
     return columns
-
-
-def _rules(scenario: Scenario, city_id: str, month: int) -> tuple[RulePeriod, list[RulePeriod], RuleSet]:
-    if city_id not in scenario.cities:
-        raise ScenarioError([unknown_city_problem(scenario, city_id)])
-    periods = resolve_timeline(scenario.cities[city_id].rules)
-    period = rules_in_force(periods, month)
-    if period is None:
-        first = month_label(periods[0].start_month)
-        raise ScenarioError(
-            [
-                Problem(
-                    f"scenario {scenario.id}",
-                    f"cities.{city_id}.rules",
-                    f"no rules are in force in {month_label(month)}: the first rule set governs from {first}.",
-                    hint=f"choose --date {first} or later",
-                )
-            ]
-        )
-    rules = period.rules
-    if rules.transition.mode == "prospective" and period.index > 0:
-        rules = count_from_start(rules, period.start_month)
-    return period, periods, rules
 
 
 def _channel(channel: Channel, ctx: RuleContext, points: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -297,7 +275,8 @@ def run_check_batch(
             [Problem("--date", "", f"{err}.", hint="write the month as YYYY-MM, e.g. 2019-10")]
         ) from err
     scenario = load_scenario(scenario_path)
-    _rules(scenario, city, month)  # an unknown city or a month before the rules: say so before reading persons
+    # An unknown city or a month before the rules: say so before reading persons.
+    rules_in_force_for_check(scenario, city, month)
     source = read_persons(persons_path)
     valid, invalid = _split(source, city, month)
     if invalid and not skip_invalid:

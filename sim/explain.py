@@ -206,6 +206,41 @@ class CheckReport:
 # ------------------------------------------------------------------------------------------- check
 
 
+def rules_in_force_for_check(
+    scenario: Scenario, city_id: str, month: int
+) -> tuple[RulePeriod, list[RulePeriod], RuleSet]:
+    """The rule period in force in ``city_id`` in ``month``, the city's periods, and the rules a check applies.
+
+    The rules are the period's own, counting only months from its start when its transition is
+    prospective.
+
+    Raises
+    ------
+    ScenarioError
+        If the city is not in the scenario or no rules are in force in ``month``.
+    """
+    if city_id not in scenario.cities:
+        raise ScenarioError([unknown_city_problem(scenario, city_id)])
+    periods = resolve_timeline(scenario.cities[city_id].rules)
+    period = rules_in_force(periods, month)
+    if period is None:
+        first = month_label(periods[0].start_month)
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario {scenario.id}",
+                    f"cities.{city_id}.rules",
+                    f"no rules are in force in {month_label(month)}: the first rule set governs from {first}.",
+                    hint=f"choose --date {first} or later",
+                )
+            ]
+        )
+    rules = period.rules
+    if rules.transition.mode == "prospective" and period.index > 0:
+        rules = count_from_start(rules, period.start_month)
+    return period, periods, rules
+
+
 def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) -> CheckReport:
     """Evaluate every channel in force for one person, with the reasons.
 
@@ -231,27 +266,10 @@ def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) ->
     PersonFileError
         If the person file gives no arrival in the city before ``month``.
     """
-    if city_id not in scenario.cities:
-        raise ScenarioError([unknown_city_problem(scenario, city_id)])
+    period, periods, rules = rules_in_force_for_check(scenario, city_id, month)
     city = scenario.cities[city_id]
-    periods = resolve_timeline(city.rules)
-    period = rules_in_force(periods, month)
-    if period is None:
-        first = month_label(periods[0].start_month)
-        raise ScenarioError(
-            [
-                Problem(
-                    f"scenario {scenario.id}",
-                    f"cities.{city_id}.rules",
-                    f"no rules are in force in {month_label(month)}: the first rule set governs from {first}.",
-                    hint=f"choose --date {first} or later",
-                )
-            ]
-        )
     notes: list[str] = []
-    rules = period.rules
-    if rules.transition.mode == "prospective" and period.index > 0:
-        rules = count_from_start(rules, period.start_month)
+    if period.rules.transition.mode == "prospective" and period.index > 0:
         notes.append(
             f"These rules count only contribution months from {month_label(period.start_month)} (prospective)."
         )

@@ -23,7 +23,7 @@ def test_engine_and_mesa_reference_agree_over_the_same_months():
     small = engine.run_engine(1000, months, seed=3)
     reference = engine.run_mesa(1000, months, seed=3)
     problems = engine.disagreements(
-        engine.totals(small["result"].monthly), engine.totals(reference["monthly"]), small["model"].scale
+        engine.totals(small["result"].monthly), engine.totals(reference["monthly"]), small["model"].scale, months
     )
     assert problems == []
     assert small["result"].monthly["settled"].sum() > 0
@@ -36,16 +36,22 @@ def _totals(settled: float, eligible: float) -> pd.DataFrame:
 
 def test_a_flow_outside_four_standard_errors_is_a_disagreement():
     # 400 against 280 agents: a difference of 120 against a standard error of sqrt(680) = 26.1.
-    problems = engine.disagreements(_totals(400 * 50, 1e6), _totals(280 * 50, 1e6), persons_per_agent=50)
+    problems = engine.disagreements(_totals(400 * 50, 1e6), _totals(280 * 50, 1e6), persons_per_agent=50, months=1)
     assert [p.split(":")[0] for p in problems] == ["applied", "settled"]
     assert "(4.6 standard errors)" in problems[0]
 
 
 def test_noise_within_tolerance_is_agreement():
     # 400 against 360 agents is 1.5 standard errors; eligible persons 5 % apart.
-    assert engine.disagreements(_totals(400 * 50, 1.00e6), _totals(360 * 50, 1.05e6), persons_per_agent=50) == []
+    assert engine.disagreements(_totals(400 * 50, 1.00e6), _totals(360 * 50, 1.05e6), 50, months=1) == []
 
 
-def test_a_stock_more_than_ten_percent_apart_is_a_disagreement():
-    problems = engine.disagreements(_totals(400, 1.0e6), _totals(400, 1.2e6), persons_per_agent=1)
+def test_a_small_run_may_differ_by_more_than_ten_percent_within_its_noise():
+    # 33 against 42 agents eligible a month: 24 % apart but 1.0 standard error.
+    assert engine.disagreements(_totals(0, 33 * 120), _totals(0, 42 * 120), 1, months=120) == []
+
+
+def test_a_stock_more_than_ten_percent_and_four_standard_errors_apart_is_a_disagreement():
+    # 1,000 against 1,200 agents eligible a month: 18 % apart, 4.3 standard errors.
+    problems = engine.disagreements(_totals(400, 1000 * 12), _totals(400, 1200 * 12), 1, months=12)
     assert len(problems) == 1 and problems[0].startswith("eligible_any")
