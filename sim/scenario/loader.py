@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import SHOWN_CHARS, Problem, ScenarioError, shorten
 from sim.months import parse_date
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import TEXT_TAGS, Scenario
 from sim.scenario.timeline import check_timelines
 from sim.scenario.yamlsource import (
     KeyPath,
@@ -478,6 +478,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
         "flag",
         "function-after[_consistent(), CountRule]",
     }
+    tags |= set(TEXT_TAGS)
     return [part for part in loc if not (isinstance(part, str) and (part in tags or part.startswith("function-")))]
 
 
