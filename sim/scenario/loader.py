@@ -260,8 +260,8 @@ def merge(
     Mappings merge key by key (a child's null removes the key, except inside rule sets,
     where null keeps its timeline meaning of "abolished from this date"); a city's ``rules``
     list merges entry by entry where the ``from`` dates match (a new date adds a rule set);
-    inside a rule set, a route or a points item is replaced whole, as in the timeline; any
-    other value is replaced.
+    inside a rule set, a route or a points item is replaced whole, as in the timeline; so is the
+    ``description`` (both languages or neither); any other value is replaced.
 
     Returns
     -------
@@ -270,6 +270,8 @@ def merge(
     """
     if "rules" in at and at[-2:-1] in (("routes",), ("items",)):
         return child, child_origins  # a route or points item restated is replaced whole, as in a timeline
+    if at == ("description",):
+        return child, child_origins  # a text restated in one language must not keep the parent's other one
     if isinstance(base, dict) and isinstance(child, dict):
         merged: dict[Any, Any] = {}
         origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
