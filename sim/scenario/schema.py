@@ -107,6 +107,7 @@ TEXT_TAGS = ("one_language", "both_languages")
 
 
 def _text_form(value: object) -> str:
+    # Choosing the form from the value's shape reports the errors of that form alone, not of both.
     return TEXT_TAGS[1] if isinstance(value, dict | Bilingual) else TEXT_TAGS[0]
 
 
@@ -124,7 +125,18 @@ def written_in(text: str) -> Literal["zh", "en"]:
     """The language a one-language text is written in: Chinese when it has more Han characters than Latin words.
 
     English texts quote Chinese terms (``集体户``) and Chinese texts quote ids (``social_insurance``):
-    the language with more of the text wins.
+    the language with more of the text wins. An English text that is mostly quoted Chinese regulation
+    text counts as Chinese; write such a text in both languages.
+
+    Parameters
+    ----------
+    text : str
+        A plain string of a scenario file.
+
+    Returns
+    -------
+    {'zh', 'en'}
+        The language most of the text is written in.
 
     Examples
     --------
