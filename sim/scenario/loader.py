@@ -472,15 +472,15 @@ def _non_finite(value: Any) -> float | None:
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
-    # Discriminated unions put the tag ('rate', 'table', ...) into the location; it is not a key.
+    # Discriminated unions put the tag ('rate', 'table', 'one_language', ...) into the location; it is not a key.
     tags = {
         "rate",
         "table",
         "brackets",
         "flag",
         "function-after[_consistent(), CountRule]",
+        *TEXT_TAGS,
     }
-    tags |= set(TEXT_TAGS)
     return [part for part in loc if not (isinstance(part, str) and (part in tags or part.startswith("function-")))]
 
 
