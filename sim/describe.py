@@ -470,7 +470,7 @@ def _spec_lines(kind: str, spec: Any, lab: Labels) -> list[str]:
     lines = [f"## {lab.get('headings', kind)}", ""]
     if spec.sources:
         lines.append(f"- {_lv(lab, lab.phrase('sources_of', what=lab.get('headings', kind)))}")
-        lines += [f"  - {_lv(lab, f'`{key}`', cite(text, lab.lang))}" for key, text in spec.sources.items()]
+        lines += [f"  - {_lv(lab, f'`{key}`', _free_text(text, lab))}" for key, text in spec.sources.items()]
     if spec.assumptions:
         lines.append(f"- {_lv(lab, lab.get('headings', 'assumptions'))}")
         lines += _assumption_lines(spec.assumptions, f"{kind}.", lab, "  ")

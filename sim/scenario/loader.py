@@ -260,8 +260,9 @@ def merge(
     Mappings merge key by key (a child's null removes the key, except inside rule sets,
     where null keeps its timeline meaning of "abolished from this date"); a city's ``rules``
     list merges entry by entry where the ``from`` dates match (a new date adds a rule set);
-    inside a rule set, a route or a points item is replaced whole, as in the timeline; so is the
-    ``description`` (both languages or neither); any other value is replaced.
+    inside a rule set, a route or a points item is replaced whole, as in the timeline; so are the
+    ``description`` and each citation of ``sources`` (both languages or neither); any other value
+    is replaced.
 
     Returns
     -------
@@ -270,7 +271,7 @@ def merge(
     """
     if "rules" in at and at[-2:-1] in (("routes",), ("items",)):
         return child, child_origins  # a route or points item restated is replaced whole, as in a timeline
-    if at == ("description",):
+    if at == ("description",) or at[-2:-1] == ("sources",):
         return child, child_origins  # a text restated in one language must not keep the parent's other one
     if isinstance(base, dict) and isinstance(child, dict):
         merged: dict[Any, Any] = {}

@@ -638,7 +638,7 @@ class PopulationSpec(StrictModel):
     shortage_industry_share: float = Field(ge=0, le=1)
     honours_share: float = Field(ge=0, le=1)
     sanctions_share: float = Field(ge=0, le=1)
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, Text] = Field(default_factory=dict, description="Each key's citation, in one language or both.")
     assumptions: tuple[Assumption, ...] = ()
 
     # Field validators, not one model validator, so that each bad table is reported at its
@@ -758,7 +758,7 @@ class BehaviourSpec(StrictModel):
         default_factory=ServiceCost,
         description="Cost of applying under a declared service; no effect where none is declared.",
     )
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, Text] = Field(default_factory=dict, description="Each key's citation, in one language or both.")
     assumptions: tuple[Assumption, ...] = ()
 
 

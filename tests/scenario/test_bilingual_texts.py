@@ -74,8 +74,9 @@ def test_texts_may_be_given_in_both_languages_or_as_a_plain_string(tmp_path):
         ({"description": {"zh": "说明", "en": "text", "fr": "texte"}}, "description"),
         ({"assumptions": [{"key": "agents", "reason": {"zh": "", "en": "assumed"}}]}, "reason"),
         ({"assumptions": [{"key": "agents", "reason": ""}]}, "reason"),
+        ({"population": {"sources": {"male_share": {"en": "a report"}}}}, "population.sources.male_share.zh"),
     ],
-    ids=["missing-en", "unknown-language", "empty-zh", "empty-string"],
+    ids=["missing-en", "unknown-language", "empty-zh", "empty-string", "source-missing-zh"],
 )
 def test_a_half_or_wrong_bilingual_text_is_a_clear_error(tmp_path, keys, where):
     """Also over a parent's description in both languages: a restated text is not merged with it."""
@@ -92,10 +93,12 @@ def test_a_plain_string_is_in_the_language_most_of_it_is_written_in():
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
-def test_every_preset_gives_its_description_and_reasons_in_both_languages(path):
+def test_every_preset_gives_its_description_reasons_and_sources_maps_in_both_languages(path):
     scenario = load_scenario(path)
     texts = {"description": scenario.description} if scenario.description else {}
     texts |= {f"{where}.reason ({a.key})": a.reason for where, a in _assumptions(scenario)}
+    for spec in ("population", "behaviour"):
+        texts |= {f"{spec}.sources.{key}": text for key, text in getattr(scenario, spec).sources.items()}
     one_language = [where for where, text in texts.items() if not isinstance(text, Bilingual)]
     assert not one_language, f"{path.name}: give these as {{zh: ..., en: ...}}: {one_language}"
     # An English text may quote long regulation text in Chinese; a Chinese one is written in Chinese.
