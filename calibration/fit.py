@@ -283,8 +283,12 @@ def scenario_text(
         "assumptions": [
             {
                 "key": row.parameter,
-                "reason": f"calibrated: {row.fitted:.6g} (90% interval {row.low:.6g}–{row.high:.6g}, {row.method})"
-                + (f"; not identified: {row.note}" if not row.identified else ""),
+                "reason": {
+                    "zh": f"校准值：{row.fitted:.6g}（90%区间 {row.low:.6g}–{row.high:.6g}，{row.method}）"
+                    + (f"；校准目标无法识别：{row.note}" if not row.identified else ""),
+                    "en": f"calibrated: {row.fitted:.6g} (90% interval {row.low:.6g}–{row.high:.6g}, {row.method})"
+                    + (f"; not identified: {row.note}" if not row.identified else ""),
+                },
             }
             for row in intervals.itertuples()
         ],

@@ -30,6 +30,7 @@ from sim.scenario.loader import load_scenario
 from sim.scenario.schema import (
     CHANNELS,
     Assumption,
+    Bilingual,
     BracketsItem,
     Channel,
     Conditions,
@@ -41,6 +42,7 @@ from sim.scenario.schema import (
     RuleSet,
     Scenario,
     TableItem,
+    text_in,
 )
 from sim.scenario.timeline import RulePeriod, resolve_timeline, rules_in_force
 
@@ -290,11 +292,18 @@ def _title(scenario: Scenario, lang: str) -> str:
     return scenario.title.zh if lang == "zh" else scenario.title.en
 
 
+def _free_text(text: str | Bilingual, lab: Labels) -> str:
+    """A scenario's free text in the labels' language, or in the other one with a note saying so."""
+    shown, written = text_in(text, lab.lang)
+    shown = cite(" ".join(shown.split()), lab.lang)
+    return shown if written == lab.lang else f"{shown} {lab.get('phrases', f'only_{written}')}"
+
+
 def _assumption_lines(assumptions: Iterable[Assumption], prefix: str, lab: Labels, indent: str = "") -> list[str]:
     lines = []
     for assumption in assumptions:
         path = f"{prefix}{assumption.key}" if prefix else assumption.key
-        reason = cite(" ".join(assumption.reason.split()), lab.lang)
+        reason = _free_text(assumption.reason, lab)
         text = lab.phrase("assumption", key=f"`{assumption.key}`", reason=reason)
         if path != assumption.key:
             text += f" ({lab.phrase('override', path=f'`{path}`')})"
@@ -322,7 +331,7 @@ def describe(scenario: Scenario | str | Path, lang: str = "zh") -> str:
     lab = labels(lang)
     lines = [f"# {_title(scenario, lang)}", "", f"*{_other_title(scenario, lang)}*", ""]
     if scenario.description:
-        lines += [" ".join(scenario.description.split()), ""]
+        lines += [_free_text(scenario.description, lab), ""]
     lines.append(f"- {lab.phrase('id', id=f'`{scenario.id}`')}")
     if scenario.extends:
         lines.append(f"- {lab.phrase('extends', parent=f'`{scenario.extends}`')}")
@@ -461,7 +470,7 @@ def _spec_lines(kind: str, spec: Any, lab: Labels) -> list[str]:
     lines = [f"## {lab.get('headings', kind)}", ""]
     if spec.sources:
         lines.append(f"- {_lv(lab, lab.phrase('sources_of', what=lab.get('headings', kind)))}")
-        lines += [f"  - {_lv(lab, f'`{key}`', cite(text, lab.lang))}" for key, text in spec.sources.items()]
+        lines += [f"  - {_lv(lab, f'`{key}`', _free_text(text, lab))}" for key, text in spec.sources.items()]
     if spec.assumptions:
         lines.append(f"- {_lv(lab, lab.get('headings', 'assumptions'))}")
         lines += _assumption_lines(spec.assumptions, f"{kind}.", lab, "  ")

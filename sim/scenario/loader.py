@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import SHOWN_CHARS, Problem, ScenarioError, shorten
 from sim.months import parse_date
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import TEXT_TAGS, Scenario
 from sim.scenario.timeline import check_timelines
 from sim.scenario.yamlsource import (
     KeyPath,
@@ -260,8 +260,9 @@ def merge(
     Mappings merge key by key (a child's null removes the key, except inside rule sets,
     where null keeps its timeline meaning of "abolished from this date"); a city's ``rules``
     list merges entry by entry where the ``from`` dates match (a new date adds a rule set);
-    inside a rule set, a route or a points item is replaced whole, as in the timeline; any
-    other value is replaced.
+    inside a rule set, a route or a points item is replaced whole, as in the timeline; so are the
+    ``description`` and each citation of ``sources`` (both languages or neither); any other value
+    is replaced.
 
     Returns
     -------
@@ -270,6 +271,8 @@ def merge(
     """
     if "rules" in at and at[-2:-1] in (("routes",), ("items",)):
         return child, child_origins  # a route or points item restated is replaced whole, as in a timeline
+    if at == ("description",) or at[-2:-1] == ("sources",):
+        return child, child_origins  # a text restated in one language must not keep the parent's other one
     if isinstance(base, dict) and isinstance(child, dict):
         merged: dict[Any, Any] = {}
         origins: Origins = {(): child_origins.get((), base_origins.get((), ("", 0)))}
@@ -470,13 +473,14 @@ def _non_finite(value: Any) -> float | None:
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
-    # Discriminated unions put the tag ('rate', 'table', ...) into the location; it is not a key.
+    # Discriminated unions put the tag ('rate', 'table', 'one_language', ...) into the location; it is not a key.
     tags = {
         "rate",
         "table",
         "brackets",
         "flag",
         "function-after[_consistent(), CountRule]",
+        *TEXT_TAGS,
     }
     return [part for part in loc if not (isinstance(part, str) and (part in tags or part.startswith("function-")))]
 

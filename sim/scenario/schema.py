@@ -15,8 +15,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -89,18 +91,89 @@ class StrictModel(BaseModel):
     """Whether a later rule set replaces this object whole instead of merging into it."""
 
 
-class Title(StrictModel):
-    """A name in Chinese and English."""
+class Bilingual(StrictModel):
+    """A text in Chinese and English."""
 
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+
+class Title(Bilingual):
+    """A name in Chinese and English."""
+
+
+TEXT_TAGS = ("one_language", "both_languages")
+"""Tags of the two forms of :data:`Text` (pydantic puts them into error locations; they are not keys)."""
+
+
+def _text_form(value: object) -> str:
+    # Choosing the form from the value's shape reports the errors of that form alone, not of both.
+    return TEXT_TAGS[1] if isinstance(value, dict | Bilingual) else TEXT_TAGS[0]
+
+
+Text = Annotated[
+    Annotated[str, Field(min_length=1), Tag(TEXT_TAGS[0])] | Annotated[Bilingual, Tag(TEXT_TAGS[1])],
+    Discriminator(_text_form),
+]
+"""A free text: ``{zh: ..., en: ...}``, or a plain string written in one language only."""
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def written_in(text: str) -> Literal["zh", "en"]:
+    """The language a one-language text is written in: Chinese when it has more Han characters than Latin words.
+
+    English texts quote Chinese terms (``集体户``) and Chinese texts quote ids (``social_insurance``):
+    the language with more of the text wins. An English text that is mostly quoted Chinese regulation
+    text counts as Chinese; write such a text in both languages.
+
+    Parameters
+    ----------
+    text : str
+        A plain string of a scenario file.
+
+    Returns
+    -------
+    {'zh', 'en'}
+        The language most of the text is written in.
+
+    Examples
+    --------
+    >>> written_in("Settlers without housing go to a collective household (集体户).")
+    'en'
+    >>> written_in("缴纳社保满 6 个月（social_insurance）")
+    'zh'
+    """
+    return "zh" if len(_HAN.findall(text)) > len(_LATIN_WORD.findall(text)) else "en"
+
+
+def text_in(text: str | Bilingual, lang: str) -> tuple[str, str]:
+    """A free text in ``lang`` where the file gives it, and the language of what is returned.
+
+    Parameters
+    ----------
+    text : str or Bilingual
+        A text in both languages, or a plain string in one.
+    lang : {'zh', 'en'}
+        The language wanted.
+
+    Returns
+    -------
+    tuple of str
+        The text and the language it is written in; that language differs from ``lang`` only when
+        the file gives the text in the other language alone.
+    """
+    if isinstance(text, Bilingual):
+        return (text.zh, "zh") if lang == "zh" else (text.en, "en")
+    return text, written_in(text)
 
 
 class Assumption(StrictModel):
     """A value chosen where the sources give none, with the reason."""
 
     key: str = Field(description="Dotted path of the assumed value, relative to where it is declared.")
-    reason: str = Field(min_length=1)
+    reason: Text = Field(description="Why the value was chosen; in both languages or one.")
 
 
 # --------------------------------------------------------------------------------------- counting
@@ -565,7 +638,7 @@ class PopulationSpec(StrictModel):
     shortage_industry_share: float = Field(ge=0, le=1)
     honours_share: float = Field(ge=0, le=1)
     sanctions_share: float = Field(ge=0, le=1)
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, Text] = Field(default_factory=dict, description="Each key's citation, in one language or both.")
     assumptions: tuple[Assumption, ...] = ()
 
     # Field validators, not one model validator, so that each bad table is reported at its
@@ -685,7 +758,7 @@ class BehaviourSpec(StrictModel):
         default_factory=ServiceCost,
         description="Cost of applying under a declared service; no effect where none is declared.",
     )
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, Text] = Field(default_factory=dict, description="Each key's citation, in one language or both.")
     assumptions: tuple[Assumption, ...] = ()
 
 
@@ -725,7 +798,7 @@ class Scenario(StrictModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: Title
-    description: str = ""
+    description: Text = Field(default="", description="What the scenario shows; in both languages or one.")
     source: str | tuple[str, ...] = Field(min_length=1)
     extends: str | None = None
     start: MonthIndex

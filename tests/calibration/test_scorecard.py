@@ -101,6 +101,9 @@ def test_calibrated_scenario_extends_and_loads(tmp_path):
     assert scenario.cities["ningbo"].migrants == 2000000
     assert scenario.behaviour.intention.application_rate == 0.03
     assert len(scenario.cities["ningbo"].rules) == len(load_scenario(REFORM).cities["ningbo"].rules)
+    (reason,) = scenario.assumptions
+    assert reason.reason.zh == "校准值：2e+06（90%区间 1.9e+06–2.1e+06，laplace）"
+    assert reason.reason.en == "calibrated: 2e+06 (90% interval 1.9e+06–2.1e+06, laplace)"
 
 
 def test_fit_command_writes_the_scorecard_at_its_own_size(tmp_path, capsys):

@@ -5,6 +5,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.scenario import load_scenario
+from sim.scenario.schema import Bilingual
 from tests.ui.conftest import APP, TINY
 from ui.i18n import t
 
@@ -235,3 +237,24 @@ def test_scenarios_page_describes_and_diffs():
     text = "\n".join(m.value for m in at.markdown)
     assert "宁波2018年户口准入条件（连续缴纳）" in text
     assert "48个月内累计缴纳36个月" in text  # the reform, in the diff against the baseline
+
+
+def test_scenarios_page_shows_a_presets_texts_in_the_pages_language():
+    reform = load_scenario("ningbo-2019-reform")
+    assert isinstance(reform.description, Bilingual)
+    zh_text, en_text = (" ".join(text.split()) for text in (reform.description.zh, reform.description.en))
+    reason = reform.assumptions[0].reason  # "seed 000 ..." in both: the document number is shown as its name
+    zh_reason, en_reason = (" ".join(text.split()).removeprefix("seed 000 ") for text in (reason.zh, reason.en))
+    at = _app(lang="zh").run()
+    at.switch_page("ui/pages/scenarios.py").run()
+    at.selectbox(key="w_describe").set_value("ningbo-2019-reform").run()
+    _no_exception(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert zh_text in text and en_text not in text
+    assert zh_reason in text and en_reason not in text
+    assert "仅有英文" not in text
+    at.sidebar.radio(key="w_lang").set_value("en").run()
+    _no_exception(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert en_text in text and zh_text not in text
+    assert en_reason in text and zh_reason not in text
