@@ -29,6 +29,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from calibration.targets import Target, TargetsError, TargetsFile, load_targets
 from sim import plots
+from sim.documents import cite
 from ui.i18n import number, t, tick
 from ui.library import ROOT
 from ui.state import Settings
@@ -260,7 +261,7 @@ def targets_table(targets: TargetsFile, lang: str) -> pd.DataFrame:
                 "period": period,
                 "tolerance": tolerance_text(target, lang),
                 "role": role_text(target.use, lang),
-                "source": target.source + (f" — {target.note.strip()}" if target.note.strip() else ""),
+                "source": cite(target.source, lang) + (f" — {target.note.strip()}" if target.note.strip() else ""),
             }
         )
     return pd.DataFrame(rows).rename(columns=column_names(lang))
