@@ -777,9 +777,10 @@ class SettlementModel(mesa.Model):
             self._count_rows("left", rows)
 
     def _count_rows(self, name: str, rows: np.ndarray) -> None:
+        # Only the cities the rows are in: a call per city must not cost a pass over every city.
         counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
-        for index, stats in enumerate(self._month_stats):
-            stats.counts[name] += counts[index]
+        for index in np.flatnonzero(counts):
+            self._month_stats[index].counts[name] += counts[index]
 
     # ------------------------------------------------------------------------------ results
 
