@@ -372,13 +372,10 @@ def work_and_contribute(
                 regions.lo[r][i] = (regions.lo[r][i] << 1) | <uint64_t>bit
                 regions.lifetime[r][i] += bit
             graduated = graduated_month[i]
-            for c in range(n_counters):
-                if month < counter_from[c] or (counter_study[c] and (graduated == NO_MONTH or month >= graduated)):
-                    continue
-                if counter_tax[c]:
-                    counters[i, c] += business
-                elif counter_cities[c, city[i]]:
-                    counters[i, c] += paid
+            count_month(
+                counters, i, month, graduated, city[i], paid, business,
+                counter_cities, counter_tax, counter_from, counter_study,
+            )
             if not back:
                 continue
             window = back_windows[city[i]]
@@ -410,6 +407,30 @@ def work_and_contribute(
                     regions.lo[r][i] |= new_lo
                     regions.hi[r][i] |= new_hi
                     regions.lifetime[r][i] += popcount(new_lo) + popcount(new_hi)
+
+
+cdef inline void count_month(
+    int16_t[:, ::1] counters,
+    Py_ssize_t row,
+    int64_t month,
+    int64_t graduated,
+    city_t city,
+    bint paid,
+    bint business,
+    const uint8_t[:, ::1] counter_cities,
+    const uint8_t[::1] counter_tax,
+    const int64_t[::1] counter_from,
+    const uint8_t[::1] counter_study,
+) noexcept nogil:
+    """Add ``row``'s closed ``month`` to each exact counter that counts it (see :mod:`sim.rules.counters`)."""
+    cdef Py_ssize_t c
+    for c in range(counter_tax.shape[0]):
+        if month < counter_from[c] or (counter_study[c] and (graduated == NO_MONTH or month >= graduated)):
+            continue
+        if counter_tax[c]:
+            counters[row, c] += business
+        elif counter_cities[c, city]:
+            counters[row, c] += paid
 
 
 cdef inline int64_t counted_since(
@@ -989,11 +1010,10 @@ def history_older(
     older than the ledgers' bits: it enters the lifetime counters, the months employed and the
     exact counters (see :mod:`sim.rules.counters`) only.
     """
-    cdef Py_ssize_t j, c, kept = 0, n_counters = counter_tax.shape[0]
+    cdef Py_ssize_t j, kept = 0
     cdef int32_t row
     cdef int8_t now
     cdef bint paid, business
-    cdef int64_t graduated
     with nogil:
         for j in range(k):
             row = workers[j]
@@ -1003,14 +1023,10 @@ def history_older(
             si_lifetime[row] += paid
             tax_lifetime[row] += business
             employed[row] += now != UNEMPLOYED
-            graduated = graduated_month[row]
-            for c in range(n_counters):
-                if month < counter_from[c] or (counter_study[c] and (graduated == NO_MONTH or month >= graduated)):
-                    continue
-                if counter_tax[c]:
-                    counters[row, c] += business
-                elif counter_cities[c, city[row]]:
-                    counters[row, c] += paid
+            count_month(
+                counters, row, month, graduated_month[row], city[row], paid, business,
+                counter_cities, counter_tax, counter_from, counter_study,
+            )
             workers[kept] = row
             state[kept] = month_before(now, u[j], thresholds)
             kept += months_in_city[row] > back
