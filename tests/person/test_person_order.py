@@ -9,6 +9,7 @@ from sim.explain import check
 from sim.months import month_index
 from sim.person import person_population, validate_person
 from sim.scenario import load_scenario
+from tests.person.test_person import person_data
 
 T = month_index(2019, 10)
 
@@ -16,18 +17,6 @@ T = month_index(2019, 10)
 @pytest.fixture(scope="module")
 def reform():
     return load_scenario("ningbo-2019-reform")
-
-
-def person_data(**changes):
-    data = {
-        "birth": "1990-01",
-        "sex": "female",
-        "education": {"level": "college", "graduated": "2012-07"},
-        "origin": {"hukou": "rural", "province": "hunan"},
-        "arrived": {"ningbo": "2014-03"},
-    }
-    data.update(changes)
-    return data
 
 
 @pytest.mark.parametrize(
