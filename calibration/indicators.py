@@ -18,7 +18,7 @@ from calibration.targets import Period, Target
 if TYPE_CHECKING:
     from sim.experiment import ExperimentResult
 
-COLLEGE_OR_ABOVE = ("college", "bachelor", "postgraduate")
+COLLEGE_OR_ABOVE = ("college", "bachelor", "master", "doctorate")
 """Education levels counted as 大专及以上 (college or above)."""
 CHILD_BAND = "0-15"
 

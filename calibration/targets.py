@@ -46,7 +46,10 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "settled_applicants": ("persons", "applicants settled over the weighted months"),
     "growth": ("share", "settled_persons over `period` ÷ over `baseline` − 1 (same run)"),
     "share_aged_18_34": ("share", "share of persons settled in the weighted months aged 18–34 at settlement"),
-    "share_college_or_above": ("share", "share of persons settled with college, bachelor or postgraduate education"),
+    "share_college_or_above": (
+        "share",
+        "share of persons settled with college, bachelor, master's or doctoral education",
+    ),
     "formal_share": ("share", "weighted mean of the monthly share of migrants in formal work (paying 社保)"),
     "migrants": ("persons", "weighted mean of migrants in the city"),
 }

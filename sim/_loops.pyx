@@ -33,6 +33,7 @@ from sim.population import (
     SPOUSE as _SPOUSE,
     UNEMPLOYED as _UNEMPLOYED,
 )
+from sim.ledger import HISTORY_INDEX as _HISTORY
 
 # The population's codes as C constants, taken from their single definition in Python.
 cdef int8_t MIGRANT = _MIGRANT, SETTLED = _SETTLED
@@ -40,6 +41,16 @@ cdef int8_t HEAD = _HEAD, SPOUSE = _SPOUSE, CHILD = _CHILD, PARENT = _PARENT
 cdef int8_t UNEMPLOYED = _UNEMPLOYED, INFORMAL = _INFORMAL, FORMAL = _FORMAL
 cdef int8_t RENT = _RENT, OWN = _OWN, COLLEGE = _COLLEGE, NO_CHANNEL = _NO_CHANNEL
 cdef int64_t NO_MONTH = _NO_MONTH, MINOR_MONTHS = _MINOR_AGE * 12, OVER_45 = _OVER_45
+
+# What an exact counter counts (sim.ledger.HISTORIES). The kinds before HOME_IN_GROUP are bits of
+# a month's flags (bit k set: the month counts for kind k); EMPLOYED is one more flag bit, read by
+# WORK_IN_GROUP, which with HOME_IN_GROUP compares the person's district group with the counter's.
+cdef int64_t H_SOCIAL_INSURANCE = _HISTORY["social_insurance"], H_TAX = _HISTORY["tax"]
+cdef int64_t H_RESIDED = _HISTORY["resided"], H_OWNED = _HISTORY["owned"], H_RENTED = _HISTORY["rented"]
+cdef int64_t H_PERMIT = _HISTORY["permit"], H_WITH_PERMIT = _HISTORY["social_insurance_with_permit"]
+cdef int64_t H_HOME_IN_GROUP = _HISTORY["home_in_group"], H_WORK_IN_GROUP = _HISTORY["work_in_group"]
+cdef int64_t F_EMPLOYED = 15
+cdef int16_t NO_GROUP = -1
 
 
 # The instruction set of a compiled rule period (see sim.rules.kernel, which writes programs
@@ -311,16 +322,25 @@ def work_and_contribute(
     float back_rate,
     const int64_t[::1] back_windows,
     const int16_t[::1] graduated_month,
+    const int16_t[::1] enrolled_month,
+    const int16_t[::1] permit_month,
+    const int8_t[::1] tenure,
+    const int8_t[::1] home_district,
+    const int8_t[::1] work_district,
+    const int16_t[:, ::1] district_group,
     int16_t[:, ::1] counters,
     const uint8_t[:, ::1] counter_cities,
-    const uint8_t[::1] counter_tax,
+    const int8_t[::1] counter_kind,
+    const int16_t[::1] counter_group,
     const int64_t[::1] counter_from,
     const uint8_t[::1] counter_study,
 ):
     """Employment transitions, ledgers, counters and back-payment of every migrant (see :func:`sim.phases.work_and_contribute`)."""
     cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
-    cdef Py_ssize_t n_regions = region_members.shape[0], n_counters = counter_tax.shape[0], i, r, c
-    cdef int64_t age, kind, window, span, gaps, graduated
+    cdef Py_ssize_t n_regions = region_members.shape[0], n_counters = counter_kind.shape[0], i, r, c
+    cdef int64_t age, kind, window, span, gaps, graduated, enrolled, first
+    cdef uint32_t flags
+    cdef bint permitted
     cdef int8_t state
     cdef bint working, paid, employed, business, bit
     cdef float draw
@@ -372,10 +392,21 @@ def work_and_contribute(
                 regions.lo[r][i] = (regions.lo[r][i] << 1) | <uint64_t>bit
                 regions.lifetime[r][i] += bit
             graduated = graduated_month[i]
-            count_month(
-                counters, i, month, graduated, city[i], paid, business,
-                counter_cities, counter_tax, counter_from, counter_study,
-            )
+            enrolled = enrolled_month[i]
+            if n_counters:
+                permitted = permit_month[i] != NO_MONTH and permit_month[i] <= month
+                flags = (
+                    (<uint32_t>paid << H_SOCIAL_INSURANCE) | (<uint32_t>business << H_TAX)
+                    | (<uint32_t>1 << H_RESIDED) | (<uint32_t>(tenure[i] == OWN) << H_OWNED)
+                    | (<uint32_t>(tenure[i] == RENT) << H_RENTED) | (<uint32_t>permitted << H_PERMIT)
+                    | (<uint32_t>(paid and permitted) << H_WITH_PERMIT) | (<uint32_t>employed << F_EMPLOYED)
+                )
+                count_month(
+                    counters, i, month, enrolled, graduated, city[i], flags,
+                    group_of(district_group, city[i], home_district[i]),
+                    group_of(district_group, city[i], work_district[i]),
+                    counter_cities, counter_kind, counter_group, counter_from, counter_study,
+                )
             if not back:
                 continue
             window = back_windows[city[i]]
@@ -388,10 +419,18 @@ def work_and_contribute(
             gaps = popcount(gap_lo) + popcount(gap_hi)
             if gaps == 0:
                 continue
-            # The back-paid months lie in the current city's stay, so none was in any counter's union.
+            # The back-paid months lie in the current city's stay, so none was in any counter's union;
+            # those held with the permit count while holding it (a permit is not given up).
             for c in range(n_counters):
-                if not counter_tax[c] and counter_cities[c, city[i]]:
-                    counters[i, c] += counted_since(gap_lo, gap_hi, month, counter_from[c], counter_study[c], graduated)
+                if not counter_cities[c, city[i]]:
+                    continue
+                if counter_kind[c] == H_SOCIAL_INSURANCE:
+                    first = counter_from[c]
+                elif counter_kind[c] == H_WITH_PERMIT and permit_month[i] != NO_MONTH:
+                    first = max(counter_from[c], <int64_t>permit_month[i])
+                else:
+                    continue
+                counters[i, c] += counted_since(gap_lo, gap_hi, month, first, counter_study[c], enrolled, graduated)
             si_lo[i] |= gap_lo
             si_hi[i] |= gap_hi
             si_lifetime[i] += gaps
@@ -409,44 +448,67 @@ def work_and_contribute(
                     regions.lifetime[r][i] += popcount(new_lo) + popcount(new_hi)
 
 
+cdef inline int16_t group_of(const int16_t[:, ::1] district_group, city_t city, int8_t district) noexcept nogil:
+    """The group of ``city``'s district ``district`` (NO_GROUP for no district)."""
+    if district < 0 or district >= district_group.shape[1]:
+        return NO_GROUP
+    return district_group[city, district]
+
+
 cdef inline void count_month(
     int16_t[:, ::1] counters,
     Py_ssize_t row,
     int64_t month,
+    int64_t enrolled,
     int64_t graduated,
     city_t city,
-    bint paid,
-    bint business,
+    uint32_t flags,
+    int16_t home_group,
+    int16_t work_group,
     const uint8_t[:, ::1] counter_cities,
-    const uint8_t[::1] counter_tax,
+    const int8_t[::1] counter_kind,
+    const int16_t[::1] counter_group,
     const int64_t[::1] counter_from,
     const uint8_t[::1] counter_study,
 ) noexcept nogil:
-    """Add ``row``'s closed ``month`` to each exact counter that counts it (see :mod:`sim.rules.counters`)."""
+    """Add ``row``'s closed ``month`` to each exact counter that counts it (see :mod:`sim.rules.counters`).
+
+    ``flags`` says which histories the month counts for (bit k: kind k; bit F_EMPLOYED: at work).
+    """
     cdef Py_ssize_t c
-    for c in range(counter_tax.shape[0]):
-        if month < counter_from[c] or (counter_study[c] and (graduated == NO_MONTH or month >= graduated)):
+    cdef int64_t kind
+    cdef bint bit
+    for c in range(counter_kind.shape[0]):
+        if month < counter_from[c] or not counter_cities[c, city]:
             continue
-        if counter_tax[c]:
-            counters[row, c] += business
-        elif counter_cities[c, city]:
-            counters[row, c] += paid
+        if counter_study[c] and (graduated == NO_MONTH or month >= graduated or month < enrolled):
+            continue
+        kind = counter_kind[c]
+        if kind == H_HOME_IN_GROUP:
+            bit = (flags >> H_RESIDED) & 1 and home_group == counter_group[c]
+        elif kind == H_WORK_IN_GROUP:
+            bit = (flags >> F_EMPLOYED) & 1 and work_group == counter_group[c]
+        else:
+            bit = (flags >> kind) & 1
+        counters[row, c] += bit
 
 
 cdef inline int64_t counted_since(
-    uint64_t lo, uint64_t hi, int64_t month, int64_t first, bint study, int64_t graduated
+    uint64_t lo, uint64_t hi, int64_t month, int64_t first, bint study, int64_t enrolled, int64_t graduated
 ) noexcept nogil:
-    """Months among the bits ``lo, hi`` (bit 0: ``month``) from ``first`` on and, if ``study``, before ``graduated``."""
-    cdef int64_t keep = month - first + 1, skip
-    if keep < 128:
-        lo &= low_bits(keep)
-        hi &= low_bits(keep - 64)
+    """Months among the bits ``lo, hi`` (bit 0: ``month``) from ``first`` on and, if ``study``, from ``enrolled`` to before ``graduated``."""
+    cdef int64_t keep, skip
     if study:
         if graduated == NO_MONTH:
             return 0
+        first = max(first, enrolled)
         skip = month - graduated + 1
         lo &= ~low_bits(skip)
         hi &= ~low_bits(skip - 64)
+    keep = month - first + 1
+    if keep < 128:
+        lo &= low_bits(keep)
+        hi &= low_bits(keep - 64)
     return popcount(lo) + popcount(hi)
 
 
@@ -905,25 +967,38 @@ def count_bits(
     const uint64_t[::1] tax_lo,
     const uint64_t[::1] tax_hi,
     const city_t[::1] city,
+    const int16_t[::1] enrolled_month,
     const int16_t[::1] graduated_month,
+    const int16_t[::1] permit_month,
     int16_t[:, ::1] counters,
     const uint8_t[:, ::1] counter_cities,
-    const uint8_t[::1] counter_tax,
+    const int8_t[::1] counter_kind,
     const int64_t[::1] counter_from,
     const uint8_t[::1] counter_study,
 ):
-    """Add to each counter the months of its ledger's bits (bit 0: ``month``) that it counts (see :mod:`sim.synthesis`)."""
-    cdef Py_ssize_t i, c, n_counters = counter_tax.shape[0]
+    """Add to each social-insurance and tax counter the months of its ledger's bits (bit 0: ``month``) that it counts.
+
+    Social insurance while holding the permit counts the months paid from the permit's month on
+    (see :mod:`sim.synthesis`); the other kinds are not counted from these bits.
+    """
+    cdef Py_ssize_t i, c, n_counters = counter_kind.shape[0]
+    cdef int64_t kind, first
     with nogil:
         for i in range(city.shape[0]):
             for c in range(n_counters):
-                if counter_tax[c]:
+                kind = counter_kind[c]
+                first = counter_from[c]
+                if not counter_cities[c, city[i]]:
+                    continue
+                if kind == H_TAX:
                     counters[i, c] += counted_since(
-                        tax_lo[i], tax_hi[i], month, counter_from[c], counter_study[c], graduated_month[i]
+                        tax_lo[i], tax_hi[i], month, first, counter_study[c], enrolled_month[i], graduated_month[i]
                     )
-                elif counter_cities[c, city[i]]:
+                elif kind == H_SOCIAL_INSURANCE or (kind == H_WITH_PERMIT and permit_month[i] != NO_MONTH):
+                    if kind == H_WITH_PERMIT:
+                        first = max(first, <int64_t>permit_month[i])
                     counters[i, c] += counted_since(
-                        si_lo[i], si_hi[i], month, counter_from[c], counter_study[c], graduated_month[i]
+                        si_lo[i], si_hi[i], month, first, counter_study[c], enrolled_month[i], graduated_month[i]
                     )
 
 
@@ -952,16 +1027,30 @@ def history_month(
     uint64_t[::1] tax_lo,
     uint64_t[::1] tax_hi,
     int16_t[::1] employed,
+    int64_t month,
+    const city_t[::1] city,
+    const int16_t[::1] enrolled_month,
+    const int16_t[::1] graduated_month,
+    const int8_t[::1] work_district,
+    const int16_t[:, ::1] district_group,
+    int16_t[:, ::1] counters,
+    const uint8_t[:, ::1] counter_cities,
+    const int8_t[::1] counter_kind,
+    const int16_t[::1] counter_group,
+    const int64_t[::1] counter_from,
+    const uint8_t[::1] counter_study,
 ):
-    """Month ``back`` before the start for the ``k`` workers present then (see :mod:`sim.synthesis`).
+    """Month ``back`` before the start, ``month``, for the ``k`` workers present then (see :mod:`sim.synthesis`).
 
     Each records their state (``state[j]`` for worker ``workers[j]``; formal: a contribution, at
-    work with a business: tax) in month ``back``'s bit of the ledgers, then draws the state of
-    the month before: ``u`` below the cumulative leaving rates of the current state moves to
-    unemployed, informal or formal; above them the state is kept. The workers present the month
-    before stay at the front of ``workers`` and ``state``, in order; returns how many.
+    work with a business: tax) in month ``back``'s bit of the ledgers, and a month at work in the
+    counters of months worked in a district group, then draws the state of the month before:
+    ``u`` below the cumulative leaving rates of the current state moves to unemployed, informal
+    or formal; above them the state is kept. The workers present the month before stay at the
+    front of ``workers`` and ``state``, in order; returns how many.
     """
     cdef Py_ssize_t j, kept = 0, word = (back - 1) // 64
+    cdef bint counting = counter_kind.shape[0] > 0
     cdef int32_t row
     cdef uint64_t bit = (<uint64_t>1) << ((back - 1) % 64)
     cdef int8_t now
@@ -977,6 +1066,14 @@ def history_month(
                 employed[row] += 1
                 if has_business[row]:
                     tax[row] |= bit
+                if counting:
+                    # Only the work-in-group counters read this flag; the ledgers' bits are counted later.
+                    count_month(
+                        counters, row, month, enrolled_month[row], graduated_month[row], city[row],
+                        (<uint32_t>1) << F_EMPLOYED, NO_GROUP,
+                        group_of(district_group, city[row], work_district[row]),
+                        counter_cities, counter_kind, counter_group, counter_from, counter_study,
+                    )
             workers[kept] = row
             state[kept] = month_before(now, u[row], thresholds)
             kept += months_in_city[row] > back
@@ -994,10 +1091,15 @@ def history_older(
     const float[::1] u,
     const float[:, ::1] thresholds,
     const city_t[::1] city,
+    const int16_t[::1] enrolled_month,
     const int16_t[::1] graduated_month,
+    const int16_t[::1] permit_month,
+    const int8_t[::1] work_district,
+    const int16_t[:, ::1] district_group,
     int16_t[:, ::1] counters,
     const uint8_t[:, ::1] counter_cities,
-    const uint8_t[::1] counter_tax,
+    const int8_t[::1] counter_kind,
+    const int16_t[::1] counter_group,
     const int64_t[::1] counter_from,
     const uint8_t[::1] counter_study,
     int16_t[::1] si_lifetime,
@@ -1008,24 +1110,30 @@ def history_older(
 
     As :func:`history_month`, with ``u[j]`` the uniform of worker ``workers[j]``, but the month is
     older than the ledgers' bits: it enters the lifetime counters, the months employed and the
-    exact counters (see :mod:`sim.rules.counters`) only.
+    exact counters of the histories the walk knows (see :mod:`sim.rules.counters`) only: social
+    insurance (while holding the permit too), tax and work in a district group.
     """
     cdef Py_ssize_t j, kept = 0
     cdef int32_t row
     cdef int8_t now
-    cdef bint paid, business
+    cdef bint paid, business, working, permitted
     with nogil:
         for j in range(k):
             row = workers[j]
             now = state[j]
             paid = now == FORMAL
-            business = now != UNEMPLOYED and has_business[row]
+            working = now != UNEMPLOYED
+            business = working and has_business[row]
+            permitted = permit_month[row] != NO_MONTH and permit_month[row] <= month
             si_lifetime[row] += paid
             tax_lifetime[row] += business
-            employed[row] += now != UNEMPLOYED
+            employed[row] += working
             count_month(
-                counters, row, month, graduated_month[row], city[row], paid, business,
-                counter_cities, counter_tax, counter_from, counter_study,
+                counters, row, month, enrolled_month[row], graduated_month[row], city[row],
+                (<uint32_t>paid << H_SOCIAL_INSURANCE) | (<uint32_t>business << H_TAX)
+                | (<uint32_t>(paid and permitted) << H_WITH_PERMIT) | (<uint32_t>working << F_EMPLOYED),
+                NO_GROUP, group_of(district_group, city[row], work_district[row]),
+                counter_cities, counter_kind, counter_group, counter_from, counter_study,
             )
             workers[kept] = row
             state[kept] = month_before(now, u[j], thresholds)

@@ -103,22 +103,52 @@ class BitLedger:
         return BitLedger(self.lo[rows], self.hi[rows], self.lifetime[rows])
 
 
+HISTORIES: tuple[str, ...] = (
+    "social_insurance",
+    "tax",
+    "resided",
+    "owned",
+    "rented",
+    "permit",
+    "social_insurance_with_permit",
+    "home_in_group",
+    "work_in_group",
+)
+"""What a counter may count, one month at a time (the codes of ``sim/_loops.pyx``, in this order).
+
+``social_insurance``: paid (back-paid included); ``tax``: business tax paid; ``resided``: lived
+in the city; ``owned`` / ``rented``: lived there in an owned / a rented home; ``permit``: held
+the city's residence permit; ``social_insurance_with_permit``: paid while holding the permit;
+``home_in_group`` / ``work_in_group``: lived / worked in a district of the counter's group
+(e.g. the districts outside the core). The codes before ``home_in_group`` are bits of the month's
+flags in the compiled loops; the two district kinds compare the person's district group.
+"""
+HISTORY_INDEX = {name: i for i, name in enumerate(HISTORIES)}
+DISTRICT_KINDS = ("home_in_group", "work_in_group")
+"""Kinds that count the months spent in a district group; a spec of these kinds names its group."""
+
+
 @dataclass(frozen=True)
 class CounterSpec:
-    """What an exact counter counts: months paid in the union of some ledgers, from a date on.
+    """What an exact counter counts: months of one history in the union of some ledgers, from a date on.
 
     Attributes
     ----------
     kind : str
-        ``'social_insurance'`` or ``'tax'``.
+        One of :data:`HISTORIES`.
     city : bool
-        Whether months paid in the current city count (the city's ledger is in the union).
+        Whether months in the current city count (the city's ledger is in the union).
     regions : tuple of int
-        Indices of the recognition regions whose ledgers are in the union, in increasing order.
+        Indices of the recognition regions whose ledgers are in the union, in increasing order
+        (``social_insurance`` only: only social-insurance months are recorded per region).
     counted_from : int or None
         First month that counts (None: every month).
     study : bool
-        Count only months before the person's graduation month (none if never graduated).
+        Count only months of the person's study period: from enrolment (every month before
+        graduation when the enrolment is not known) to graduation, excluded; none if never
+        graduated.
+    group : str
+        The district group of a ``home_in_group`` or ``work_in_group`` counter (else empty).
     """
 
     kind: str
@@ -126,8 +156,17 @@ class CounterSpec:
     regions: tuple[int, ...]
     counted_from: int | None
     study: bool
+    group: str = ""
 
-    def sort_key(self) -> tuple[str, bool, tuple[int, ...], int, bool]:
+    def __post_init__(self) -> None:
+        if self.kind not in HISTORY_INDEX:
+            raise ValueError(f"unknown history {self.kind!r}; expected one of {', '.join(HISTORIES)}")
+        if (self.kind in DISTRICT_KINDS) != bool(self.group):
+            raise ValueError(f"a {self.kind} counter {'needs' if not self.group else 'takes no'} district group")
+        if self.regions and self.kind != "social_insurance":
+            raise ValueError(f"a {self.kind} counter cannot count regions' months: only social insurance can")
+
+    def sort_key(self) -> tuple[str, bool, tuple[int, ...], int, bool, str]:
         """A key that orders specs (``counted_from`` None first)."""
         return (
             self.kind,
@@ -135,21 +174,22 @@ class CounterSpec:
             self.regions,
             -(1 << 30) if self.counted_from is None else self.counted_from,
             self.study,
+            self.group,
         )
 
     def is_lifetime(self) -> bool:
         """Whether the count is a ledger's own lifetime counter, so needs no array of its own.
 
-        The current city's ledger alone, or a single region's ledger alone (social insurance),
-        every month, not only while studying.
+        The current city's social-insurance or tax ledger alone, or a single region's ledger
+        alone (social insurance), every month, not only while studying.
         """
-        if self.counted_from is not None or self.study:
+        if self.counted_from is not None or self.study or self.kind not in ("social_insurance", "tax"):
             return False
         return (self.city and not self.regions) or (not self.city and len(self.regions) == 1)
 
     def without_city(self) -> CounterSpec:
         """The same count without the current city's ledger (what remains after a move)."""
-        return CounterSpec(self.kind, False, self.regions, self.counted_from, self.study)
+        return CounterSpec(self.kind, False, self.regions, self.counted_from, self.study, self.group)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim import _loops
 from sim.behaviour import YEARS_IN_CITY_CAP
+from sim.histories import close_tax_year
 from sim.households import by_household
 from sim.population import CHILD, CITY_DTYPE, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
 from sim.rules.counters import CounterPlan
@@ -109,14 +110,22 @@ def work_and_contribute(
             np.float32(back_rate),
             back_windows,
             pop.graduated_month[a:b],
+            pop.enrolled_month[a:b],
+            pop.permit_month[a:b],
+            pop.tenure[a:b],
+            pop.home_district[a:b],
+            pop.work_district[a:b],
+            counters.districts,
             pop.counters.values[a:b],
             counters.cities,
-            counters.tax,
+            counters.kind,
+            counters.group,
             counters.first,
             counters.study,
         )
 
     in_two_halves(pop.size, SPLIT_MIN, rows)
+    close_tax_year(pop, month)
 
 
 def city_counts(pop: Population, n_cities: int) -> np.ndarray:

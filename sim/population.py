@@ -86,6 +86,17 @@ class Population:
     settled_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     is_dependant: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     left_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
+    enrolled_month: np.ndarray = field(default_factory=lambda: np.zeros(0, MONTH_DTYPE))
+    """Start of the study period that ended at ``graduated_month`` (NO_MONTH: not known)."""
+    home_district: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    """Index into the city's districts (``sim.districts.NO_DISTRICT``: not known)."""
+    work_district: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    income_tax_cny: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    """Individual income tax, shape (persons, years + 1), or (persons, 0) when the scenario declares none:
+    column j < years is the calendar year j + 1 before the current one; the last column is the amount
+    a full year of formal work pays (see :func:`sim.histories.close_tax_year`)."""
+    attributes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    """The scenario's person attributes (``Scenario.attributes``, in order), shape (persons, attributes)."""
 
     def __post_init__(self) -> None:
         n = len(self.status)
@@ -99,9 +110,15 @@ class Population:
             ("settled_channel", NO_CHANNEL, np.int8),
             ("is_dependant", False, bool),
             ("left_month", NO_MONTH, MONTH_DTYPE),
+            ("enrolled_month", NO_MONTH, MONTH_DTYPE),
+            ("home_district", -1, np.int8),
+            ("work_district", -1, np.int8),
         ):
             if len(getattr(self, name)) != n:
                 setattr(self, name, np.full(n, default, dtype))
+        for name in ("income_tax_cny", "attributes"):
+            if len(getattr(self, name)) != n:
+                setattr(self, name, np.zeros((n, getattr(self, name).shape[1]), np.float32))
         for f in fields(self):
             value = getattr(self, f.name)
             arrays = _arrays(value)

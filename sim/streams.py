@@ -33,6 +33,7 @@ DECISIONS = {
     "service_capacity": 18,
     "awareness": 19,
     "publicity": 20,
+    "person_data": 40,  # districts, income tax and attributes (sim.person_data_synthesis)
 }
 """Stable codes: renaming a decision must not change another decision's draws."""
 

@@ -22,6 +22,7 @@ import numpy as np
 from sim._loops import count_bits, history_month, history_older
 from sim.errors import Problem, ScenarioError
 from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, CounterSpec
+from sim.person_data_synthesis import count_spells, draw_attributes, draw_districts, draw_income_tax, study_starts
 from sim.population import (
     CHILD,
     CITY_DTYPE,
@@ -45,7 +46,7 @@ from sim.rules.counters import CounterPlan, collect_specs
 from sim.scenario.schema import EmploymentDynamics, PopulationSpec, Scenario, parse_age_band
 from sim.streams import Streams, unbiased_round
 
-GRADUATION_AGE = {"senior_secondary": 18, "college": 21, "bachelor": 22, "postgraduate": 25}
+GRADUATION_AGE = {"senior_secondary": 18, "college": 21, "bachelor": 22, "master": 25, "doctorate": 28}
 """Typical age at graduation, for the graduation month of synthetic persons."""
 
 WORKING_AGE_MIN = 16
@@ -66,7 +67,7 @@ class Synthesis:
     """Region name → index into ``population.region_paid``."""
 
 
-def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
+def synthesize(scenario: Scenario, agents: int, seed: int, counters: tuple[CounterSpec, ...] = ()) -> Synthesis:
     """Make the initial migrants and all future arrivals of a scenario.
 
     Parameters
@@ -77,6 +78,8 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
         Rows for the initial migrants; the scale factor is real migrants per row.
     seed : int
         The run's seed.
+    counters : tuple of CounterSpec, optional
+        Exact counts to keep beyond those the scenario's rules read (for an analysis or a test).
 
     Returns
     -------
@@ -125,8 +128,10 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
     region_cities = [
         np.array([city_ids.index(c) for c in members], CITY_DTYPE) for members in scenario.regions.values()
     ]
-    specs = collect_specs(scenario)
-    pop = _population(columns, len(regions), specs)
+    specs = tuple(sorted(set(collect_specs(scenario)) | set(counters), key=CounterSpec.sort_key))
+    pop = _population(columns, len(regions), specs, scenario)
+    person_data = streams.generator("person_data")
+    draw_districts(person_data, scenario, pop)
     _simulate_history(
         pop,
         columns["months_in_city"],
@@ -135,6 +140,9 @@ def synthesize(scenario: Scenario, agents: int, seed: int) -> Synthesis:
         streams,
         CounterPlan.of(specs, scenario),
     )
+    count_spells(pop, specs, scenario, scenario.start)
+    draw_income_tax(person_data, scenario, pop, scenario.start)
+    draw_attributes(person_data, scenario, pop)
     for index, members in enumerate(region_cities):
         inside = np.isin(pop.city, members)
         ledger, paid = pop.region_paid[index], pop.social_insurance
@@ -387,11 +395,17 @@ def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return columns
 
 
-def _population(columns: dict[str, np.ndarray], n_regions: int, specs: tuple[CounterSpec, ...]) -> Population:
+def _population(
+    columns: dict[str, np.ndarray], n_regions: int, specs: tuple[CounterSpec, ...], scenario: Scenario
+) -> Population:
     n = len(columns["status"])
     fields = {k: v for k, v in columns.items() if k != "months_in_city"}
+    tax_years = scenario.income_tax.years + 1 if scenario.income_tax is not None else 0
     return Population(
         **fields,
+        enrolled_month=study_starts(columns["education"], columns["graduated_month"]),
+        income_tax_cny=np.zeros((n, tax_years), np.float32),
+        attributes=np.zeros((n, len(scenario.attributes)), np.float32),
         employed_months=np.zeros(n, np.int16),
         social_insurance=BitLedger.empty(n),
         back_paid=BitLedger.empty(n),
@@ -445,6 +459,18 @@ def _simulate_history(
             pop.tax.lo,
             pop.tax.hi,
             employed,
+            start - back,
+            pop.city,
+            pop.enrolled_month,
+            pop.graduated_month,
+            pop.work_district,
+            plan.districts,
+            pop.counters.values,
+            plan.cities,
+            plan.kind,
+            plan.group,
+            plan.first,
+            plan.study,
         )
         back += 1
     # Older months have no bits; the same draws carry on into the counts.
@@ -460,10 +486,15 @@ def _simulate_history(
             streams.uniform_at("history", start - back, workers[:present]),
             thresholds,
             pop.city,
+            pop.enrolled_month,
             pop.graduated_month,
+            pop.permit_month,
+            pop.work_district,
+            plan.districts,
             pop.counters.values,
             plan.cities,
-            plan.tax,
+            plan.kind,
+            plan.group,
             plan.first,
             plan.study,
             pop.social_insurance.lifetime,
@@ -486,10 +517,12 @@ def _count_recent(pop: Population, start: int, plan: CounterPlan) -> None:
         pop.tax.lo,
         pop.tax.hi,
         pop.city,
+        pop.enrolled_month,
         pop.graduated_month,
+        pop.permit_month,
         pop.counters.values,
         plan.cities,
-        plan.tax,
+        plan.kind,
         plan.first,
         plan.study,
     )

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.ledger import CounterSpec
+from sim.districts import NO_DISTRICT, district_groups, district_table
+from sim.ledger import HISTORY_INDEX, CounterSpec
 from sim.population import Population
 from sim.scenario.schema import CHANNELS, PointsChannel, RateItem, RuleSet, Scenario
 from sim.scenario.timeline import count_from_start, resolve_timeline
@@ -106,38 +107,59 @@ class CounterPlan:
     Attributes
     ----------
     cities : ndarray of uint8, shape (specs, cities)
-        Whether a month paid in each city enters each counter's union.
-    tax : ndarray of uint8
-        Whether each counter counts business tax (else social insurance).
+        Whether a month in each city enters each counter's union.
+    kind : ndarray of int8
+        The history each counter counts (index into :data:`sim.ledger.HISTORIES`).
+    group : ndarray of int16
+        The district group of each ``home_in_group`` / ``work_in_group`` counter (index into
+        :func:`sim.districts.district_groups`), else -1.
     first : ndarray of int64
         First month each counter counts (a month long before any history when it has no date).
     study : ndarray of uint8
-        Whether each counter counts only months before graduation.
+        Whether each counter counts only months of the study period.
+    districts : ndarray of int16, shape (cities, districts)
+        The group of each city's districts (:func:`sim.districts.district_table`).
     """
 
     cities: np.ndarray
-    tax: np.ndarray
+    kind: np.ndarray
+    group: np.ndarray
     first: np.ndarray
     study: np.ndarray
+    districts: np.ndarray
+
+    @property
+    def tax(self) -> np.ndarray:
+        """Whether each counter counts business tax."""
+        return self.kind == HISTORY_INDEX["tax"]
 
     @classmethod
     def of(cls, specs: tuple[CounterSpec, ...], scenario: Scenario) -> CounterPlan:
-        """The plan of ``specs`` in ``scenario`` (its cities and regions)."""
+        """The plan of ``specs`` in ``scenario`` (its cities, regions and district groups)."""
         members = [set(m) for m in scenario.regions.values()]
+        groups = {name: i for i, name in enumerate(district_groups(scenario))}
         cities = np.array(
             [[spec.city or any(c in members[r] for r in spec.regions) for c in scenario.cities] for spec in specs],
             np.uint8,
         ).reshape(len(specs), len(scenario.cities))
         return cls(
             cities,
-            np.array([spec.kind == "tax" for spec in specs], np.uint8),
+            np.array([HISTORY_INDEX[spec.kind] for spec in specs], np.int8),
+            np.array([groups[spec.group] if spec.group else -1 for spec in specs], np.int16),
             np.array([NO_DATE if s.counted_from is None else s.counted_from for s in specs], np.int64),
             np.array([spec.study for spec in specs], np.uint8),
+            district_table(scenario),
         )
 
 
 def clear_city(pop: Population, rows: np.ndarray) -> None:
-    """After ``rows`` moved (their city's ledgers cleared): each count keeps the regions' months only."""
+    """After ``rows`` moved (their city's ledgers cleared): each count keeps the regions' months only.
+
+    Their districts were the old city's: in the new one they are not known (:data:`NO_DISTRICT`),
+    so they count no month in any district group there.
+    """
+    pop.home_district[rows] = NO_DISTRICT
+    pop.work_district[rows] = NO_DISTRICT
     values = pop.counters.values
     for column, spec in enumerate(pop.counters.specs):
         if spec.city:

@@ -28,19 +28,38 @@ from sim.errors import shorten
 from sim.limits import MAX_AGENTS, MAX_MONTHS
 from sim.months import month_label, parse_date, parse_month
 from sim.provinces import PROVINCES
+from sim.scenario.person_data import MAX_DISTRICTS, AttributeSpec, District, IncomeTaxSpec
 
-Education = Literal[
+EducationLevel = Literal[
     "none",
     "primary",
     "junior_secondary",
     "senior_secondary",
     "college",
     "bachelor",
-    "postgraduate",
+    "master",
+    "doctorate",
 ]
+EDUCATION_ALIASES = {"postgraduate": "master"}
+"""Deprecated education levels, read as the level they stand for.
+
+``postgraduate`` (研究生) was one level before ``master`` and ``doctorate`` were told apart:
+as a minimum or a population share it is ``master`` (a doctorate is above it); a points table
+that gives ``postgraduate`` scores both (see :func:`education_table_alias`).
+"""
+
+
+def education_alias(value: object) -> object:
+    """An education level with a deprecated name replaced by the level it stands for."""
+    return EDUCATION_ALIASES.get(value, value) if isinstance(value, str) else value
+
+
+Education = Annotated[EducationLevel, BeforeValidator(education_alias)]
+"""An education level; ``postgraduate`` is read as ``master`` (deprecated)."""
+
 Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
 
-EDUCATION_LEVELS: tuple[str, ...] = get_args(Education)
+EDUCATION_LEVELS: tuple[str, ...] = get_args(EducationLevel)
 """Ordered education levels; ``senior_secondary`` includes secondary vocational and technical schools."""
 
 SKILL_LEVELS: tuple[str, ...] = get_args(Skill)
@@ -409,6 +428,29 @@ class RateItem(StrictModel):
         return self
 
 
+def education_table_alias(values: dict) -> dict:
+    """Points by education level with ``postgraduate`` (deprecated) read as both ``master`` and ``doctorate``.
+
+    A level the table also gives by its own name keeps its own points.
+
+    Examples
+    --------
+    >>> education_table_alias({"bachelor": 90, "postgraduate": 110, "doctorate": 120})
+    {'bachelor': 90, 'master': 110, 'doctorate': 120}
+    """
+    if "postgraduate" not in values:
+        return values
+    points = values["postgraduate"]
+    out = {level: value for level, value in values.items() if level != "postgraduate"}
+    for level in ("master", "doctorate"):
+        out.setdefault(level, points)
+    return {level: out[level] for level in sorted(out, key=_table_order)}
+
+
+def _table_order(level: object) -> int:
+    return EDUCATION_LEVELS.index(level) if level in EDUCATION_LEVELS else len(EDUCATION_LEVELS)
+
+
 class TableItem(StrictModel):
     """Points by category (education level, skill level)."""
 
@@ -418,6 +460,13 @@ class TableItem(StrictModel):
     of: Literal["education", "skill"]
     values: dict[str, Points]
     source: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _postgraduate(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("of") == "education" and isinstance(data.get("values"), dict):
+            data = {**data, "values": education_table_alias(data["values"])}
+        return data
 
     @model_validator(mode="after")
     def _known_levels(self) -> TableItem:
@@ -770,8 +819,24 @@ class City(StrictModel):
     inflow_per_month: float = Field(default=0, ge=0, le=MAX_PERSONS / 100, description="New migrant persons per month.")
     province: str | None = Field(default=None, description="The city's province (for the distance of a trip home).")
     rules: tuple[RuleSet, ...] = Field(min_length=1)
+    districts: dict[str, District] = Field(
+        default_factory=dict, max_length=MAX_DISTRICTS, description="The city's districts and their groups."
+    )
     source: str | tuple[str, ...] = ""
     assumptions: tuple[Assumption, ...] = ()
+
+    @field_validator("districts")
+    @classmethod
+    def _districts(cls, districts: dict[str, District]) -> dict[str, District]:
+        for key in ("home_share", "work_share"):
+            shares = [getattr(d, key) for d in districts.values()]
+            given = [s for s in shares if s is not None]
+            if given and (len(given) != len(shares) or abs(sum(given) - 1) > 0.005):
+                raise ValueError(
+                    f"{key} must be given for every district or for none, and sum to 1; "
+                    f"got {len(given)} of {len(shares)} districts summing to {sum(given):.4f}"
+                )
+        return districts
 
     @field_validator("province")
     @classmethod
@@ -812,6 +877,10 @@ class Scenario(StrictModel):
         description="Groups of cities whose contribution months count in each other (累计互认).",
     )
     """Declared after ``cities`` so that its validator sees them and reports at ``regions``."""
+    attributes: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], AttributeSpec] = Field(
+        default_factory=dict, max_length=64, description="Numeric person attributes items may score."
+    )
+    income_tax: IncomeTaxSpec | None = Field(default=None, description="Individual income tax persons pay.")
     assumptions: tuple[Assumption, ...] = ()
 
     @field_validator("cities")

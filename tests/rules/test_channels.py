@@ -26,9 +26,18 @@ def check(conditions: Conditions, name: str, *persons):
 
 
 def test_education_min_college():
-    levels = ["junior_secondary", "senior_secondary", "college", "bachelor", "postgraduate"]
+    levels = ["junior_secondary", "senior_secondary", "college", "bachelor", "master", "doctorate"]
     persons = [{"education": level} for level in levels]
-    assert route_ok(Conditions(education_min="college"), *persons) == [False, False, True, True, True]
+    assert route_ok(Conditions(education_min="college"), *persons) == [False, False, True, True, True, True]
+
+
+def test_education_min_postgraduate_is_read_as_master():
+    # "postgraduate" (研究生) predates master/doctorate: as a minimum it admits both.
+    levels = ["bachelor", "master", "doctorate"]
+    persons = [{"education": level} for level in levels]
+    assert Conditions(education_min="postgraduate").education_min == "master"
+    assert route_ok(Conditions(education_min="postgraduate"), *persons) == [False, True, True]
+    assert route_ok(Conditions(education_min="doctorate"), *persons) == [False, False, True]
 
 
 def test_skill_min_intermediate():

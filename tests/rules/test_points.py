@@ -172,10 +172,26 @@ EDUCATION_TABLE = TableItem(
 
 
 def test_education_table():
-    levels = ["primary", "junior_secondary", "senior_secondary", "college", "bachelor", "postgraduate"]
+    levels = ["primary", "junior_secondary", "senior_secondary", "college", "bachelor", "master", "doctorate"]
     persons = [{"education": level} for level in levels]
-    # Levels the table does not name score 0.
-    assert points(EDUCATION_TABLE, *persons) == [0, 0, 20, 60, 90, 100]
+    # Levels the table does not name score 0; "postgraduate" (deprecated) scores master and doctorate alike.
+    assert EDUCATION_TABLE.values == {
+        "senior_secondary": 20,
+        "college": 60,
+        "bachelor": 90,
+        "master": 100,
+        "doctorate": 100,
+    }
+    assert points(EDUCATION_TABLE, *persons) == [0, 0, 20, 60, 90, 100, 100]
+
+
+def test_education_table_master_and_doctorate():
+    # Beijing 积分落户 education indicator: college 10.5, bachelor 15, master 26, doctorate 37.
+    item = TableItem(
+        kind="table", of="education", values={"college": 10.5, "bachelor": 15, "master": 26, "doctorate": 37}
+    )
+    persons = [{"education": level} for level in ("senior_secondary", "college", "bachelor", "master", "doctorate")]
+    assert points(item, *persons) == [0, 10.5, 15, 26, 37]
 
 
 def test_skill_table():
