@@ -278,7 +278,7 @@ def run_check_batch(
     # An unknown city or a month before the rules: say so before reading persons.
     rules_in_force_for_check(scenario, city, month)
     source = read_persons(persons_path)
-    valid, invalid = _split(source, city, month)
+    valid, invalid = _split(source, city, month, scenario)
     if invalid and not skip_invalid:
         raise PersonFileError(
             [
@@ -312,12 +312,14 @@ def run_check_batch(
     return summary, 0
 
 
-def _split(source: PersonSource, city: str, month: int) -> tuple[list[PersonEntry], list[PersonEntry]]:
+def _split(
+    source: PersonSource, city: str, month: int, scenario: Scenario
+) -> tuple[list[PersonEntry], list[PersonEntry]]:
     valid, invalid = [], []
     for entry in source.entries:
         problems = list(entry.problems)
         if entry.record is not None:
-            problems += check_problems(entry.record, city, month)
+            problems += check_problems(entry.record, city, month, scenario)
         if problems:
             invalid.append(PersonEntry(entry.id, None, tuple(problems), entry.line))
         else:

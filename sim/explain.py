@@ -273,7 +273,7 @@ def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) ->
         notes.append(
             f"These rules count only contribution months from {month_label(period.start_month)} (prospective)."
         )
-    problems = check_problems(record, city_id, month)
+    problems = check_problems(record, city_id, month, scenario)
     if problems:
         raise PersonFileError(problems)
     pop, row = person_population(record, scenario, city_id, month)

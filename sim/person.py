@@ -162,6 +162,36 @@ def _no_months_as_empty(value: object) -> object:
 
 CityRanges = Annotated[dict[str, tuple[MonthRange, ...]], BeforeValidator(_no_months_as_empty)]
 
+OPEN_END = 1 << 20
+"""Last month of a spell still running: later than any month index (see :func:`parse_spell`)."""
+
+
+def parse_spell(value: object) -> tuple[int, int]:
+    """Parse a month range whose end may be left open (``"2018-01.."``: still running) into ``(first, last)``.
+
+    Raises
+    ------
+    ValueError
+        If the value is not a month range.
+    """
+    text = str(value).strip()
+    if text.endswith("..") and text.count("..") == 1:
+        return parse_person_month(text[:-2]), OPEN_END
+    return parse_month_range(value)
+
+
+def _permit_spells(value: object) -> object:
+    # A single month is the permit held since then (the older form); a list gives spells.
+    if isinstance(value, dict):
+        return {
+            city: [f"{v}.."] if not isinstance(v, list | tuple) and v is not None else v for city, v in value.items()
+        }
+    return value
+
+
+Spell = Annotated[tuple[int, int], BeforeValidator(parse_spell)]
+PermitSpells = Annotated[dict[str, tuple[Spell, ...]], BeforeValidator(_permit_spells)]
+
 
 # ------------------------------------------------------------------------------------------ schema
 
@@ -176,6 +206,9 @@ class EducationRecord(PersonModel):
     """Highest education and when it was completed."""
 
     level: Education
+    enrolled: PersonMonth | None = Field(
+        default=None, description="First month of study for the degree (study period); absent if not known."
+    )
     graduated: PersonMonth | None = Field(default=None, description="Month of graduation; absent if none.")
 
 
@@ -197,15 +230,62 @@ class Origin(PersonModel):
         return name
 
 
-class Housing(PersonModel):
-    """The dwelling in the checked city (shared by the household)."""
+def _spell_text(value: object, keys: tuple[str, ...]) -> object:
+    # "2015-07 own_home chaoyang" is the one-line form of {from: 2015-07, tenure: own_home, district: chaoyang}.
+    if isinstance(value, str):
+        parts = value.split()
+        if not 1 <= len(parts) <= len(keys):
+            raise ValueError(f"expected '{' '.join(k.upper() for k in keys)}', got {shorten(value)}")
+        return dict(zip(keys, parts, strict=False))
+    return value
 
-    tenure: Literal["rent", "own_home"] = "rent"
+
+class HousingSpell(PersonModel):
+    """From a month on (until the next spell), the person lived in a rented or an owned home, in a district."""
+
+    start: PersonMonth = Field(alias="from")
+    tenure: Literal["rent", "own_home"]
+    district: str | None = Field(default=None, description="One of the city's districts in the scenario.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+
+class WorkSpell(PersonModel):
+    """From a month on (until the next spell), the person worked in a district."""
+
+    start: PersonMonth = Field(alias="from")
+    district: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+
+HousingSpells = tuple[
+    Annotated[HousingSpell, BeforeValidator(lambda v: _spell_text(v, ("from", "tenure", "district")))], ...
+]
+WorkSpells = tuple[Annotated[WorkSpell, BeforeValidator(lambda v: _spell_text(v, ("from", "district")))], ...]
+
+
+class Housing(PersonModel):
+    """The dwelling in the checked city (shared by the household), and where the person lived before."""
+
+    tenure: Literal["rent", "own_home"] | None = Field(
+        default=None, description="Default: the last spell's, else rent."
+    )
+    spells: HousingSpells = Field(
+        default=(), max_length=100, description="Homes in the checked city, each from a month on, oldest first."
+    )
     community_since: PersonMonth | None = Field(
         default=None, description="Living in the current community since; default: arrival in the city."
     )
     floor_area_m2: float | None = Field(default=None, gt=0, le=10_000, description="The dwelling's floor area.")
     owns_commercial_property: bool = Field(default=False, description="Owns commercial or office property (商业用房).")
+
+    @property
+    def current_tenure(self) -> str:
+        """The tenure now: ``tenure``, else the last spell's, else rent."""
+        if self.tenure is not None:
+            return self.tenure
+        return self.spells[-1].tenure if self.spells else "rent"
 
 
 class Settled(PersonModel):
@@ -249,10 +329,24 @@ class PersonRecord(PersonModel):
     arrived: dict[str, PersonMonth] = Field(min_length=1, description="Arrival month per city.")
     social_insurance: CityRanges = Field(default_factory=dict)
     back_paid: CityRanges = Field(default_factory=dict)
+    back_paid_excused: CityRanges = Field(
+        default_factory=dict,
+        description="Months back-paid after a lapse the bank or the social-insurance agency caused: "
+        "paid, and not counted against a rule's back_paid_max.",
+    )
     tax: CityRanges = Field(default_factory=dict)
+    income_tax: dict[int, float] = Field(
+        default_factory=dict, description="Individual income tax paid per calendar year, yuan."
+    )
     employment: CityRanges | None = Field(default=None, description="Default: the social-insurance months.")
-    residence_permit: dict[str, PersonMonth] = Field(default_factory=dict)
+    residence_permit: PermitSpells = Field(
+        default_factory=dict, description="Per city: the month the permit was issued, or the spells it was held."
+    )
     housing: Housing = Field(default_factory=Housing)
+    workplace: WorkSpells = Field(
+        default=(), max_length=100, description="Districts worked in, in the checked city, each from a month on."
+    )
+    attributes: dict[str, float] = Field(default_factory=dict, description="The scenario's person attributes.")
     honours: int = Field(default=0, ge=0, le=100)
     sanctions: int = Field(default=0, ge=0, le=100)
     shortage_industry: bool = False
@@ -272,11 +366,54 @@ class PersonRecord(PersonModel):
         return Problem(file, format_key_path(path), message, line, hint)
 
     def paid_months(self, city: str) -> set[int]:
-        """Social-insurance months paid in ``city``, back-paid months included."""
-        return _months(self.social_insurance.get(city, ())) | _months(self.back_paid.get(city, ()))
+        """Social-insurance months paid in ``city``, back-paid months (excused or not) included."""
+        return (
+            _months(self.social_insurance.get(city, ()))
+            | _months(self.back_paid.get(city, ()))
+            | _months(self.back_paid_excused.get(city, ()))
+        )
+
+    def permit_months(self, city: str, month: int) -> set[int]:
+        """Months before ``month`` in which the person held ``city``'s residence permit."""
+        return {m for first, last in self.residence_permit.get(city, ()) for m in range(first, min(last + 1, month))}
+
+    def permit_since(self, city: str, month: int) -> int:
+        """First month of the permit spell held in ``month`` (or ending the month before); NO_MONTH if none."""
+        for first, last in self.residence_permit.get(city, ()):
+            if first <= month and last >= month - 1:
+                return first
+        return NO_MONTH
+
+    def tenure_months(self, city: str, month: int) -> tuple[set[int], set[int]]:
+        """Months before ``month`` lived in ``city`` in an owned home, and in a rented one.
+
+        Spells give the tenure from their month on; without spells the current tenure holds from
+        ``community_since`` (default: arrival). Months in the city before the first spell (or
+        before ``community_since``) count as rented.
+        """
+        arrival = self.arrived[city]
+        spells = [(s.start, s.tenure) for s in self.housing.spells]
+        if not spells:
+            spells = [(self.housing.community_since or arrival, self.housing.current_tenure)]
+        owned, rented = set(), set(range(arrival, max(arrival, min(spells[0][0], month))))
+        for index, (first, tenure) in enumerate(spells):
+            end = spells[index + 1][0] if index + 1 < len(spells) else month
+            months = set(range(max(first, arrival), min(end, month)))
+            (owned if tenure == "own_home" else rented).update(months)
+        return owned, rented
+
+    def district_months(self, month: int) -> tuple[dict[int, str], dict[int, str]]:
+        """Per month before ``month`` of the checked city: the home district and the work district known then."""
+        homes = [(s.start, s.district) for s in self.housing.spells if s.district is not None]
+        works = [(s.start, s.district) for s in self.workplace]
+        return _by_month(homes, month), _by_month(works, month)
 
     def back_paid_months(self) -> set[int]:
-        """Months back-paid in any city and paid on time in none (paid on time somewhere is no back-payment)."""
+        """Months back-paid in any city and paid on time in none (paid on time somewhere is no back-payment).
+
+        Months back-paid after a lapse the bank or agency caused (``back_paid_excused``) are not
+        among them: no rule counts them against its back-payment cap.
+        """
         back = set().union(*(_months(ranges) for ranges in self.back_paid.values()))
         on_time = set().union(*(_months(ranges) for ranges in self.social_insurance.values()))
         return back - on_time
@@ -289,6 +426,15 @@ class PersonRecord(PersonModel):
 
 def _months(ranges: Iterable[tuple[int, int]]) -> set[int]:
     return {m for first, last in ranges for m in range(first, last + 1)}
+
+
+def _by_month(spells: list[tuple[int, str]], month: int) -> dict[int, str]:
+    """Month → value of the spells (each from its month until the next), before ``month``."""
+    out: dict[int, str] = {}
+    for index, (first, value) in enumerate(spells):
+        end = spells[index + 1][0] if index + 1 < len(spells) else month
+        out.update(dict.fromkeys(range(first, min(end, month)), value))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -334,7 +480,7 @@ def validate_person(data: Any, origins: Origins, name: str) -> PersonRecord:
         ) from err
     record._file = name
     record._origins = origins
-    problems = _cross_checks(record) + _order_checks(record)
+    problems = _cross_checks(record) + _order_checks(record) + _history_checks(record)
     if problems:
         raise PersonFileError(problems)
     return record
@@ -403,6 +549,138 @@ def _cross_checks(record: PersonRecord) -> list[Problem]:
                     f"(补缴), or from back_paid.{city} if paid on time",
                 )
             )
+    return problems
+
+
+MAX_INCOME_TAX_CNY = 1e10
+"""Largest yearly income tax a person file may give (far above any person's)."""
+
+
+def _history_checks(record: PersonRecord) -> list[Problem]:
+    """The study period, spells, excused back-payments and income tax: each consistent in itself."""
+    problems: list[Problem] = []
+    education = record.education
+    if education.enrolled is not None:
+        if education.graduated is None:
+            problems.append(
+                record.problem(
+                    ("education", "enrolled"),
+                    "gives an enrolment but no graduation: a study period runs from enrolment to graduation.",
+                    "add education.graduated, or remove education.enrolled",
+                )
+            )
+        elif education.enrolled >= education.graduated:
+            problems.append(
+                record.problem(
+                    ("education", "enrolled"),
+                    f"expected an enrolment before graduation ({month_label(education.graduated)}), "
+                    f"found {month_label(education.enrolled)}.",
+                )
+            )
+        if education.enrolled < record.birth:
+            problems.append(
+                record.problem(
+                    ("education", "enrolled"), f"enrolment {month_label(education.enrolled)} is before birth."
+                )
+            )
+    for key, spells in ((("housing", "spells"), record.housing.spells), (("workplace",), record.workplace)):
+        starts = [spell.start for spell in spells]
+        for index in range(1, len(starts)):
+            if starts[index] <= starts[index - 1]:
+                problems.append(
+                    record.problem(
+                        (*key, index, "from"),
+                        f"expected a month after the spell before ({month_label(starts[index - 1])}), "
+                        f"found {month_label(starts[index])}.",
+                        "list spells oldest first, each from the month it began",
+                    )
+                )
+    housing = record.housing
+    if housing.spells and housing.tenure is not None and housing.tenure != housing.spells[-1].tenure:
+        problems.append(
+            record.problem(
+                ("housing", "tenure"),
+                f"is '{housing.tenure}', but the last of housing.spells says '{housing.spells[-1].tenure}'.",
+                "the last spell is the current home: leave housing.tenure out or make them agree",
+            )
+        )
+    for city, spells in record.residence_permit.items():
+        for index in range(1, len(spells)):
+            if spells[index][0] <= spells[index - 1][1]:
+                problems.append(
+                    record.problem(
+                        ("residence_permit", city, index),
+                        "starts before the spell listed before it ends: list permit spells oldest first, apart.",
+                    )
+                )
+    for city, ranges in record.back_paid_excused.items():
+        if city not in record.arrived:
+            problems.append(
+                record.problem(
+                    ("back_paid_excused", city), f"city '{city}' has no arrival month.", f"add arrived.{city}"
+                )
+            )
+        excused = _months(ranges)
+        for other in ("social_insurance", "back_paid"):
+            both = excused & _months(getattr(record, other).get(city, ()))
+            if both:
+                problems.append(
+                    record.problem(
+                        ("back_paid_excused", city),
+                        f"lists {_month_list(both)}, which {other}.{city} lists too: a month is paid on time, "
+                        "back-paid, or back-paid after a lapse the bank or agency caused, once.",
+                        f"remove {'it' if len(both) == 1 else 'them'} from one of the two",
+                    )
+                )
+    for year, amount in record.income_tax.items():
+        if not 1900 <= year <= 2200:
+            problems.append(record.problem(("income_tax", year), f"expected a calendar year, found {year}."))
+        if not 0 <= amount <= MAX_INCOME_TAX_CNY:
+            problems.append(
+                record.problem(
+                    ("income_tax", year), f"expected yuan in [0, {MAX_INCOME_TAX_CNY:.0e}], found {amount:g}."
+                )
+            )
+    return problems
+
+
+def scenario_problems(record: PersonRecord, scenario: Scenario, city: str) -> list[Problem]:
+    """What ``record`` says that ``scenario`` does not know: districts of ``city`` and person attributes."""
+    problems: list[Problem] = []
+    districts = list(scenario.cities[city].districts) if city in scenario.cities else []
+    named = [(("housing", "spells", i, "district"), s.district) for i, s in enumerate(record.housing.spells)]
+    named += [(("workplace", i, "district"), s.district) for i, s in enumerate(record.workplace)]
+    for path, district in named:
+        if district is not None and district not in districts:
+            close = difflib.get_close_matches(district, districts, n=1)
+            known = f"districts of '{city}': {', '.join(districts)}" if districts else f"'{city}' declares no districts"
+            problems.append(
+                record.problem(
+                    path,
+                    f"names district '{district}', which the scenario does not declare for '{city}'.",
+                    (f"did you mean '{close[0]}'? " if close else "") + known,
+                )
+            )
+    for name in record.attributes:
+        if name not in scenario.attributes:
+            declared = ", ".join(scenario.attributes) or "none"
+            problems.append(
+                record.problem(
+                    ("attributes", name),
+                    f"is not a person attribute of scenario {scenario.id} (declared: {declared}).",
+                    "attributes are declared under the scenario's 'attributes'",
+                )
+            )
+        else:
+            spec = scenario.attributes[name]
+            value = record.attributes[name]
+            if not spec.minimum <= value <= spec.maximum:
+                problems.append(
+                    record.problem(
+                        ("attributes", name),
+                        f"expected {spec.unit} in [{spec.minimum:g}, {spec.maximum:g}], found {value:g}.",
+                    )
+                )
     return problems
 
 
@@ -531,19 +809,24 @@ def person_population(record: PersonRecord, scenario: Scenario, city: str, month
     """
     if city not in scenario.cities:
         raise ScenarioError([unknown_city_problem(scenario, city)])
-    problems = arrival_problems(record, city, month)
+    problems = arrival_problems(record, city, month) or scenario_problems(record, scenario, city)
     if problems:
         raise PersonFileError(problems)
     pop, _ = persons_population([record], scenario, city, month)
     return pop, 0
 
 
-def check_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:
-    """Everything in ``record`` that stops a check in ``city`` in ``month``: its arrival, then what contradicts it."""
+def check_problems(record: PersonRecord, city: str, month: int, scenario: Scenario | None = None) -> list[Problem]:
+    """Everything in ``record`` that stops a check in ``city`` in ``month``.
+
+    Its arrival, then what contradicts the application, and what ``scenario`` (when given) does
+    not declare (districts, attributes).
+    """
     problems = arrival_problems(record, city, month)
     if problems:
         return problems
-    return application_problems(record, city, record.arrived[city], month)
+    problems = application_problems(record, city, record.arrived[city], month)
+    return problems + (scenario_problems(record, scenario, city) if scenario is not None else [])
 
 
 def arrival_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:
@@ -610,7 +893,7 @@ def persons_population(
 
     paid = [record.paid_months(city) for record in records]
     employed = [record.employed_months(city) for record in records]
-    permits = [record.residence_permit.get(city, NO_MONTH) for record in records]
+    permits = [record.permit_since(city, month) for record in records]
     int16_max = int(np.iinfo(np.int16).max)
     pop = Population(
         status=np.array([status for status, _, _ in flat], np.int8),
@@ -644,7 +927,7 @@ def persons_population(
             [p if p != NO_MONTH and p <= month else NO_MONTH for p in permits], NO_MONTH, MONTH_DTYPE
         ),
         community_since=per_household(community, MONTH_DTYPE),
-        tenure=per_household([RENT if r.housing.tenure == "rent" else OWN for r in records], np.int8),
+        tenure=per_household([RENT if r.housing.current_tenure == "rent" else OWN for r in records], np.int8),
         owns_commercial=per_household([r.housing.owns_commercial_property for r in records], bool),
         floor_area_m2=per_household([r.housing.floor_area_m2 or 0.0 for r in records], np.float32),
         honours=person_only([r.honours for r in records], 0, np.int8),
@@ -655,8 +938,52 @@ def persons_population(
         ),
         **_ledgers(records, scenario, city, month, starts, n),
         counters=_counters(records, scenario, city, month, n, starts),
+        enrolled_month=person_only(
+            [NO_MONTH if r.education.enrolled is None else r.education.enrolled for r in records],
+            NO_MONTH,
+            MONTH_DTYPE,
+        ),
+        home_district=person_only([_district_now(r, scenario, city, month, home=True) for r in records], -1, np.int8),
+        work_district=person_only([_district_now(r, scenario, city, month, home=False) for r in records], -1, np.int8),
+        income_tax_cny=_income_tax(records, scenario, month, n, starts),
+        attributes=_attributes(records, scenario, n, starts),
     )
     return pop, starts
+
+
+def _district_now(record: PersonRecord, scenario: Scenario, city: str, month: int, *, home: bool) -> int:
+    """Index of the district (of ``city``) the person lived or worked in the month before ``month``; -1 if none."""
+    by_month = record.district_months(month)[0 if home else 1]
+    district = by_month.get(month - 1)
+    names = list(scenario.cities[city].districts)
+    return names.index(district) if district in names else -1
+
+
+def _income_tax(records: list[PersonRecord], scenario: Scenario, month: int, n: int, rows: np.ndarray) -> np.ndarray:
+    """Income tax of the closed years before ``month`` (column j: year j + 1 before ``month``'s), per person row.
+
+    The last column, the amount of a full year of formal work, is 0: a person file describes the
+    past, and a check closes no further year.
+    """
+    if scenario.income_tax is None:
+        return np.zeros((n, 0), np.float32)
+    years = scenario.income_tax.years
+    tax = np.zeros((n, years + 1), np.float32)
+    this_year = month // 12
+    for record, row in zip(records, rows, strict=True):
+        for year, amount in record.income_tax.items():
+            back = this_year - 1 - year
+            if 0 <= back < years:
+                tax[row, back] = amount
+    return tax
+
+
+def _attributes(records: list[PersonRecord], scenario: Scenario, n: int, rows: np.ndarray) -> np.ndarray:
+    """The scenario's person attributes, in its order, on each person's row (0 where the file gives none)."""
+    values = np.zeros((n, len(scenario.attributes)), np.float32)
+    for column, name in enumerate(scenario.attributes):
+        values[rows, column] = [r.attributes.get(name, 0.0) for r in records]
+    return values
 
 
 def _ledgers(
@@ -696,28 +1023,59 @@ def _counters(
     specs = collect_specs(scenario)
     counters = Counters.empty(n, specs)
     for record, row in zip(records, rows, strict=True):
-        paid = record.paid_months(city)
-        tax = _months(record.tax.get(city, ()))
         region_months = [
             set().union(*(record.paid_months(member) for member in members)) for members in scenario.regions.values()
         ]
         for column, spec in enumerate(specs):
-            counters.values[row, column] = _count(spec, paid, tax, region_months, record.education.graduated, month)
+            months = history_months(record, spec, scenario, city, month, region_months)
+            counters.values[row, column] = _count(spec, months, record.education, month)
     return counters
 
 
-def _count(
-    spec: CounterSpec, paid: set[int], tax: set[int], region_months: list[set[int]], graduated: int | None, month: int
-) -> int:
-    """The person's count ``spec`` before ``month``, from their full month lists."""
-    if spec.kind == "tax":
-        months = set(tax) if spec.city else set()
-    else:
-        months = set(paid) if spec.city else set()
+def history_months(
+    record: PersonRecord, spec: CounterSpec, scenario: Scenario, city: str, month: int, region_months: list[set[int]]
+) -> set[int]:
+    """The months before ``month`` of the history ``spec`` counts, from the person's file (any date, any study)."""
+    kind = spec.kind
+    if kind == "social_insurance":
+        months = record.paid_months(city) if spec.city else set()
         for region in spec.regions:
             months |= region_months[region]
+        return months
+    if not spec.city:
+        return set()
+    arrival = record.arrived[city]
+    if kind == "tax":
+        return _months(record.tax.get(city, ()))
+    if kind == "resided":
+        return set(range(arrival, month))
+    if kind in ("owned", "rented"):
+        owned, rented = record.tenure_months(city, month)
+        return owned if kind == "owned" else rented
+    if kind == "permit":
+        return record.permit_months(city, month)
+    if kind == "social_insurance_with_permit":
+        return record.paid_months(city) & record.permit_months(city, month)
+    if kind in ("home_in_group", "work_in_group"):
+        districts = scenario.cities[city].districts
+        home, work = record.district_months(month)
+        by_month = home if kind == "home_in_group" else work
+        months = {m for m, name in by_month.items() if name in districts and districts[name].group == spec.group}
+        if kind == "work_in_group":
+            months &= record.employed_months(city)
+        return {m for m in months if m >= arrival}
+    raise ValueError(f"no person-file history for counter kind {kind!r}")
+
+
+def _count(spec: CounterSpec, months: set[int], education: EducationRecord, month: int) -> int:
+    """The count ``spec`` of ``months`` before ``month``: from its date on, in the study period if it says so."""
     first = spec.counted_from if spec.counted_from is not None else min(months, default=month)
-    last = month if not spec.study else min(month, NO_MONTH if graduated is None else graduated)
+    last = month
+    if spec.study:
+        graduated = NO_MONTH if education.graduated is None else education.graduated
+        last = min(month, graduated)
+        if education.enrolled is not None:
+            first = max(first, education.enrolled)
     return sum(1 for m in months if first <= m < last)
 
 

@@ -32,10 +32,12 @@ from sim.scenario.yamlsource import Origins, _record, read_yaml
 FOLDER_SUFFIXES = (".yaml", ".yml", ".json")
 ID_KEY = "id"
 LIST_SEPARATOR = ";"
-HISTORY_KEYS = ("social_insurance", "back_paid", "tax", "employment")
+HISTORY_KEYS = ("social_insurance", "back_paid", "back_paid_excused", "tax", "employment")
 """Keys whose value is a month history per city: in a CSV cell, ranges separated by ``;``."""
-LIST_KEYS = (("household", "children"), ("household", "parents"))
-"""Other keys whose value is a list: in a CSV cell, months separated by ``;``."""
+LIST_KEYS = (("household", "children"), ("household", "parents"), ("housing", "spells"), ("workplace",))
+"""Other keys whose value is a list: in a CSV cell, months (or one-line spells) separated by ``;``."""
+PERMIT_KEY = "residence_permit"
+"""Per city, a month (the permit held since) or spells: a cell with ``;`` or ``..`` lists spells."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,8 @@ def unflatten(cells: dict[str, str], name: str = "<csv>", line: int | None = Non
 
 
 def _cell_value(path: tuple[str, ...], text: str) -> Any:
-    is_list = (len(path) == 2 and path[0] in HISTORY_KEYS) or path in LIST_KEYS
+    spells = len(path) == 2 and path[0] == PERMIT_KEY and (LIST_SEPARATOR in text or ".." in text)
+    is_list = (len(path) == 2 and path[0] in HISTORY_KEYS) or path in LIST_KEYS or spells
     if is_list:
         return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
     return text

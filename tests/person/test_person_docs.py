@@ -62,6 +62,9 @@ def test_every_key_of_the_person_schema_is_documented():
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(re.findall(r"`([^`\n]+)`", text))))
     words |= {w for _, _, body in FENCE.findall(text) for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body)}
     missing = sorted(
-        f"{model.__name__}.{name}" for model in _models() for name in model.model_fields if name not in words
+        f"{model.__name__}.{field.alias or name}"
+        for model in _models()
+        for name, field in model.model_fields.items()
+        if (field.alias or name) not in words
     )
     assert not missing, f"keys of sim/person.py missing from the 'Person files' section: {missing}"
