@@ -1023,13 +1023,21 @@ def _counters(
     specs = collect_specs(scenario)
     counters = Counters.empty(n, specs)
     for record, row in zip(records, rows, strict=True):
-        region_months = [
-            set().union(*(record.paid_months(member) for member in members)) for members in scenario.regions.values()
-        ]
-        for column, spec in enumerate(specs):
-            months = history_months(record, spec, scenario, city, month, region_months)
-            counters.values[row, column] = _count(spec, months, record.education, month)
+        counters.values[row] = person_counts(record, scenario, city, month, specs)
     return counters
+
+
+def person_counts(
+    record: PersonRecord, scenario: Scenario, city: str, month: int, specs: tuple[CounterSpec, ...]
+) -> list[int]:
+    """The person's count of each of ``specs`` before ``month`` in ``city``, from their full month lists."""
+    region_months = [
+        set().union(*(record.paid_months(member) for member in members)) for members in scenario.regions.values()
+    ]
+    return [
+        _count(spec, history_months(record, spec, scenario, city, month, region_months), record.education, month)
+        for spec in specs
+    ]
 
 
 def history_months(
