@@ -113,7 +113,15 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             cities = ", ".join(scenario.cities)
             print(f"{name}: ok ({scenario.id}; cities: {cities})")
+            _print_notes(name)
     return 1 if failed else 0
+
+
+def _print_notes(name: str) -> None:
+    from sim.scenario.deprecations import deprecation_notes
+
+    for note in deprecation_notes(name):
+        print(f"  note: {note}")
 
 
 def _check(args: argparse.Namespace) -> int:

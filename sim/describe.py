@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from sim.atomic import atomic_write_text
 from sim.documents import cite
 from sim.errors import SimError
 from sim.months import month_label
+from sim.scenario.deprecations import deprecation_notes
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import (
     CHANNELS,
@@ -771,6 +773,9 @@ def run_describe(
         The exit status (0); invalid scenarios raise :class:`~sim.errors.SimError`.
     """
     base = load_scenario(scenario)
+    for name in (scenario,) if other is None else (scenario, other):
+        for note in deprecation_notes(name):
+            print(f"note: {note}", file=sys.stderr)
     if other is None:
         text, title = describe(base, lang), _title(base, lang)
     else:

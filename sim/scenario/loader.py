@@ -76,6 +76,11 @@ def load_scenario(
     return validate_scenario(data, origins, str(path))
 
 
+def scenario_data(path: str | Path) -> tuple[dict[str, Any], Origins]:
+    """The data of a scenario file merged with its ``extends`` chain, before validation, and its origins."""
+    return _load_chain(_locate(Path(path)), (), Parents())
+
+
 def validate_scenario(data: Any, origins: Origins, name: str) -> Scenario:
     """Validate merged scenario data; raise a :class:`ScenarioError` with every problem."""
     if not isinstance(data, dict):
