@@ -7,7 +7,9 @@
 - A **``.csv``** file holds one person per row with a header of dotted key paths
   (``education.level``, ``arrived.ningbo``, ``household.settled.spouse``); a month history is one
   cell of ranges separated by ``;`` (``"2014-04..2017-12;2018-03..2019-08"``), and so are the birth
-  months of ``household.children`` and ``household.parents``. An empty cell leaves the key out.
+  months of ``household.children`` and ``household.parents`` and the one-line spells of
+  ``housing.spells`` and ``workplace``; a ``residence_permit.<city>`` cell with ``;`` or ``..``
+  lists permit spells (else it is the month held since). An empty cell leaves the key out.
   A person's id is the ``id`` column when there is one, else the line number.
 
 Every person is validated as a person file is, and every problem of every person is kept with
