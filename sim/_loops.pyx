@@ -1049,13 +1049,15 @@ def history_month(
     or formal; above them the state is kept. The workers present the month before stay at the
     front of ``workers`` and ``state``, in order; returns how many.
     """
-    cdef Py_ssize_t j, kept = 0, word = (back - 1) // 64
-    cdef bint counting = counter_kind.shape[0] > 0
+    cdef Py_ssize_t j, c, kept = 0, word = (back - 1) // 64
+    cdef bint counting = False
     cdef int32_t row
     cdef uint64_t bit = (<uint64_t>1) << ((back - 1) % 64)
     cdef int8_t now
     cdef uint64_t* si = &si_lo[0] if word == 0 else &si_hi[0]
     cdef uint64_t* tax = &tax_lo[0] if word == 0 else &tax_hi[0]
+    for c in range(counter_kind.shape[0]):
+        counting = counting or counter_kind[c] == H_WORK_IN_GROUP
     with nogil:
         for j in range(k):
             row = workers[j]

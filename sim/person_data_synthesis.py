@@ -60,6 +60,8 @@ def draw_districts(rng: np.random.Generator, scenario: Scenario, pop: Population
     equally likely (assumption); without ``work_share`` a person works in the district they
     live in (assumption).
     """
+    if not any(city.districts for city in scenario.cities.values()):
+        return
     u_home, u_work = rng.random(pop.size), rng.random(pop.size)
     head = _household_heads(pop.household)
     for index, city in enumerate(scenario.cities.values()):
@@ -132,6 +134,8 @@ def count_spells(pop: Population, specs: tuple[CounterSpec, ...], scenario: Scen
     permit since ``permit_month``; an owner has owned since moving into their current community
     (``community_since``) and rented before, a renter has always rented.
     """
+    if not any(spec.kind in SPELL_KINDS for spec in specs):
+        return
     migrant = pop.status == MIGRANT
     since = pop.city_since.astype(np.int64)
     owned_since = np.where(pop.tenure == OWN, pop.community_since.astype(np.int64), start)
