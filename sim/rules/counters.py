@@ -24,16 +24,32 @@ from sim.scenario.timeline import count_from_start, resolve_timeline
 
 NO_DATE = -(1 << 30)
 """First month of a counter counted from no date: earlier than any history."""
-KINDS = {"social_insurance_months": "social_insurance", "tax_months": "tax"}
-"""Points quantities that count paid months, and the ledger each counts."""
+KINDS = {
+    "social_insurance_months": "social_insurance",
+    "tax_months": "tax",
+    "owned_months": "owned",
+    "rented_months": "rented",
+    "residence_permit_total_months": "permit",
+    "social_insurance_with_permit_months": "social_insurance_with_permit",
+    "home_in_group_months": "home_in_group",
+    "work_in_group_months": "work_in_group",
+}
+"""Points quantities read from a history's exact counter, and the history each counts (:data:`sim.ledger.HISTORIES`)."""
+OPTIONAL_KINDS = {"residence_months": "resided"}
+"""Quantities the population holds whole (months in the city), read from a counter only from a date or in study."""
 
 
 def spec_of(
-    kind: str, recognised_in: tuple[str, ...], counted_from: int | None, study: bool, regions: dict[str, int]
+    kind: str,
+    recognised_in: tuple[str, ...],
+    counted_from: int | None,
+    study: bool,
+    regions: dict[str, int],
+    group: str = "",
 ) -> CounterSpec:
     """The count a rule or item asks for: the current city's months with those of ``recognised_in``."""
     indices = tuple(sorted(regions[r] for r in recognised_in)) if kind == "social_insurance" else ()
-    return CounterSpec(kind, True, indices, counted_from, study)
+    return CounterSpec(kind, True, indices, counted_from, study, group)
 
 
 def collect_specs(scenario: Scenario) -> tuple[CounterSpec, ...]:
@@ -79,11 +95,15 @@ def _rule_set_specs(rules: RuleSet, regions: dict[str, int]) -> set[CounterSpec]
 
 
 def item_specs(item: RateItem, regions: dict[str, int]) -> set[CounterSpec]:
-    """The counts a points ``rate`` item reads (none unless it counts paid months)."""
-    if item.of not in KINDS:
+    """The counts a points ``rate`` item reads (none unless it counts a history's months)."""
+    kind = KINDS.get(item.of)
+    if kind is None and item.of in OPTIONAL_KINDS and (item.counted_from is not None or item.excluding_study):
+        kind = OPTIONAL_KINDS[item.of]
+    if kind is None:
         return set()
     studies = (False, True) if item.excluding_study else (False,)
-    return {spec_of(KINDS[item.of], item.recognised_in, item.counted_from, study, regions) for study in studies}
+    group = getattr(item, "group", None) or ""
+    return {spec_of(kind, item.recognised_in, item.counted_from, study, regions, group) for study in studies}
 
 
 def counted(pop: Population, spec: CounterSpec) -> np.ndarray:
