@@ -6,12 +6,28 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.errors import UnknownKindError
 from sim.households import household_totals
 from sim.ledger import BitLedger, Counters, window_masks_per_row
-from sim.population import NO_MONTH, Population
+from sim.population import CHILD, HEAD, NO_MONTH, PARENT, SPOUSE, Population
 from sim.rules.counters import counted, spec_of
-from sim.rules.counting import History, count_ok, filled_count_ok, needs_total
+from sim.rules.counting import CountResult, History, count_ok, evaluate_count, filled_count_ok, needs_total
 from sim.scenario.schema import CountRule
+
+JOIN_ROLES = {"spouse": (HEAD, SPOUSE), "child": (CHILD,), "parent": (PARENT,)}
+"""The household roles of the relatives a family route (``joins``) is open to."""
+
+DERIVED_QUANTITIES = (
+    "age_years",
+    "months_in_city",
+    "community_months",
+    "permit_months",
+    "months_since_graduation",
+    "floor_area_per_capita_m2",
+)
+"""Per-person quantities a rule reads that the context derives (its properties of the same names)."""
+STORED_QUANTITIES = ("education", "skill", "employed_months", "tenure", "owns_commercial", "sanctions")
+"""Per-person quantities a rule reads as the population stores them."""
 
 
 class Households:
@@ -101,6 +117,40 @@ class RuleContext:
         """Months since graduation (-1: never graduated)."""
         graduated = self.pop.graduated_month
         return np.where(graduated == NO_MONTH, -1, self.month - graduated)
+
+    def quantity(self, name: str) -> np.ndarray:
+        """A per-person quantity by name, one value per row (the names the compiled kernel's columns have).
+
+        Raises
+        ------
+        UnknownKindError
+            If ``name`` is neither a derived nor a stored quantity.
+        """
+        if name in DERIVED_QUANTITIES:
+            return getattr(self, name)
+        if name in STORED_QUANTITIES:
+            return getattr(self.pop, name)
+        raise UnknownKindError("quantity", name, DERIVED_QUANTITIES + STORED_QUANTITIES)
+
+    def related_as(self, relative: str) -> np.ndarray:
+        """Whether each row has a household role that a family route for ``relative`` is open to.
+
+        Raises
+        ------
+        UnknownKindError
+            If ``relative`` is not one of :data:`JOIN_ROLES`.
+        """
+        if relative not in JOIN_ROLES:
+            raise UnknownKindError("relative", relative, JOIN_ROLES)
+        roles = JOIN_ROLES[relative]
+        related = self.pop.role == roles[0]
+        for role in roles[1:]:
+            related |= self.pop.role == role
+        return related
+
+    def evaluate_count(self, kind: str, rule: CountRule) -> CountResult:
+        """A counting rule on ``kind`` months with the figures behind it (see :func:`evaluate_count`)."""
+        return evaluate_count(rule, self.history_for(kind, rule), self.month)
 
     def count_ok(self, kind: str, rule: CountRule) -> np.ndarray:
         """Verdict of a counting rule on ``kind`` months, computed once per rule and month."""
