@@ -28,7 +28,7 @@ from sim.rules.vocabulary import (
     Widget,
     registry,
 )
-from sim.scenario.base import COUNT_MODES, EDUCATION_LEVELS, SKILL_LEVELS, TENURES, CountRule, Education, Skill, Tenure
+from sim.value_types import COUNT_MODES, EDUCATION_LEVELS, SKILL_LEVELS, TENURES, CountRule, Education, Skill, Tenure
 
 MAX_MONTHS_MIN = 600
 """Largest number of months a ``*_months_min`` condition may ask for (50 years)."""

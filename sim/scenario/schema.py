@@ -26,7 +26,7 @@ from sim.months import month_label, parse_month
 from sim.provinces import PROVINCES
 from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.vocabulary import condition_fields
-from sim.scenario.base import (
+from sim.value_types import (
     COUNT_MODES,
     EDUCATION_LEVELS,
     MAX_WINDOW_MONTHS,

@@ -1,6 +1,7 @@
 """The scenario's basic value types, below both the schema and the vocabulary of conditions built into it.
 
-:mod:`sim.scenario.schema` re-exports every name; import them from there. They live here so that
+:mod:`sim.scenario.schema` re-exports every name; import them from there. They live here, outside
+the :mod:`sim.scenario` package (whose ``__init__`` loads the schema), so that
 :mod:`sim.rules.condition_kinds` can declare conditions on them without importing the schema it
 is part of.
 """
