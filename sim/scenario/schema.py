@@ -25,6 +25,7 @@ from sim.limits import MAX_AGENTS, MAX_MONTHS
 from sim.months import month_label, parse_month
 from sim.provinces import PROVINCES
 from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.item_quantities import BRACKETS_ONLY, ITEM_FLAGS, ITEM_QUANTITIES, RATE_QUANTITIES, item_quantity
 from sim.rules.vocabulary import condition_fields
 from sim.value_types import (
     COUNT_MODES,
@@ -272,23 +273,12 @@ class Channel(StrictModel):
 
 # ----------------------------------------------------------------------------------------- points
 
-RateQuantity = Literal[
-    "social_insurance_months",
-    "residence_months",
-    "employment_months",
-    "tax_months",
-    "residence_permit_months",
-    "community_months",
-    "honours",
-    "sanctions",
-]
-FlagQuantity = Literal[
-    "rents_home",
-    "owns_home",
-    "shortage_industry",
-    "owns_commercial_property",
-    "has_spouse",
-]
+RateQuantity = Literal[RATE_QUANTITIES]
+"""Quantities a ``rate`` item scores: the entries of :data:`sim.rules.item_quantities.ITEM_QUANTITIES`."""
+FlagQuantity = Literal[tuple(ITEM_FLAGS)]
+"""Attributes a ``flag`` item scores: the entries of :data:`sim.rules.item_quantities.ITEM_FLAGS`."""
+LEVELS: dict[str, tuple[str, ...]] = {"education": EDUCATION_LEVELS, "skill": SKILL_LEVELS}
+"""The ordered levels a ``table`` item scores, by its ``of``."""
 
 
 class RateItem(StrictModel):
@@ -311,26 +301,23 @@ class RateItem(StrictModel):
 
     def of_kind_counts(self) -> bool:
         """Whether the item counts paid months, so that a counted-from date applies to it."""
-        return self.of in ("social_insurance_months", "tax_months")
+        return item_quantity(self.of).paid_months
 
     @model_validator(mode="after")
     def _units(self) -> RateItem:
-        counts = self.of in ("honours", "sanctions")
-        if counts != (self.per == "count"):
-            expected = "count" if counts else "month or year"
+        quantity = item_quantity(self.of)
+        if self.per not in quantity.per:
+            expected = " or ".join(quantity.per)
             raise ValueError(f"'{self.of}' is counted per {expected}, got per: {self.per}")
-        if (self.counted_from is not None or self.recognised_in or self.excluding_study) and self.of not in (
-            "social_insurance_months",
-            "tax_months",
-        ):
+        if (self.counted_from is not None or self.recognised_in or self.excluding_study) and not quantity.paid_months:
+            paid = " and ".join(name for name, q in ITEM_QUANTITIES.items() if q.paid_months)
             raise ValueError(
-                "counted_from, recognised_in and excluding_study apply to social_insurance_months "
-                f"and tax_months only, not to '{self.of}'"
+                f"counted_from, recognised_in and excluding_study apply to {paid} only, not to '{self.of}'"
             )
-        if self.recognised_in and self.of != "social_insurance_months":
+        if self.recognised_in and not quantity.regional:
+            regional = ", ".join(name for name, q in ITEM_QUANTITIES.items() if q.regional)
             raise ValueError(
-                "recognised_in applies to social_insurance_months only: only social-insurance months "
-                "are recorded per region"
+                f"recognised_in applies to {regional} only: only social-insurance months are recorded per region"
             )
         return self
 
@@ -347,7 +334,7 @@ class TableItem(StrictModel):
 
     @model_validator(mode="after")
     def _known_levels(self) -> TableItem:
-        levels = EDUCATION_LEVELS if self.of == "education" else SKILL_LEVELS
+        levels = LEVELS[self.of]
         unknown = sorted(set(self.values) - set(levels))
         if unknown:
             raise ValueError(f"unknown {self.of} levels {unknown}; expected some of {list(levels)}")
@@ -367,7 +354,7 @@ class BracketsItem(StrictModel):
     atomic: ClassVar[bool] = True
 
     kind: Literal["brackets"]
-    of: Literal["age_years"] | RateQuantity
+    of: Literal[BRACKETS_ONLY] | RateQuantity
     brackets: tuple[Bracket, ...] = Field(min_length=1)
     source: str = ""
 
@@ -394,6 +381,8 @@ class FlagItem(StrictModel):
 
 
 PointsItem = Annotated[RateItem | TableItem | BracketsItem | FlagItem, Field(discriminator="kind")]
+ITEM_KINDS = ("rate", "table", "brackets", "flag")
+"""The kinds of points items (the ``kind`` that selects the model)."""
 
 
 class Rounds(StrictModel):

@@ -1,7 +1,8 @@
-"""Every entry of the condition registry has every part, and the compiled kernel agrees with its reference.
+"""Every entry of the vocabulary has every part; the compiled kernel agrees with each condition's reference.
 
-The test enumerates :data:`sim.rules.condition_kinds.CONDITION_KINDS`: a kind added later is
-covered without editing this file. Values are drawn from the kind's own schema (its annotation and
+The test enumerates :data:`sim.rules.condition_kinds.CONDITION_KINDS` and the points quantities
+and flags of :mod:`sim.rules.item_quantities`: an entry added later is covered without editing
+this file. Values are drawn from the kind's own schema (its annotation and
 bounds) and from what persons of the population have (so that thresholds fall on values someone
 has exactly); a kind whose value type this file cannot draw fails here, by name.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import typing
+from types import SimpleNamespace
 
 import annotated_types
 import numpy as np
@@ -24,9 +26,20 @@ from sim.errors import UnknownKindError
 from sim.population import MIGRANT
 from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.context import RuleContext
+from sim.rules.item_quantities import BRACKETS_ONLY, ITEM_FLAGS, ITEM_QUANTITIES, ItemFlag, ItemQuantity
 from sim.rules.kernel import compile_period
+from sim.rules.points import flag, item_points, quantity
 from sim.rules.vocabulary import Check, ConditionKind, Count, Widget, kind_of
-from sim.scenario.schema import Channel, Conditions, CountRule
+from sim.scenario.schema import (
+    BracketsItem,
+    Channel,
+    Conditions,
+    CountRule,
+    FlagItem,
+    FlagQuantity,
+    RateItem,
+    RateQuantity,
+)
 from sim.scenario.timeline import RulePeriod
 from tests.rules.test_kernel import PERIOD, SYNTHESIS, T, assert_kernel_equals_arrays, count_rules, scramble
 
@@ -197,3 +210,61 @@ def test_an_unknown_count_mode_is_an_error_not_cumulative() -> None:
         _compile_count(0, rule, T, {}, (), lambda *a, **k: None)
     with pytest.raises(ValidationError, match="continuous"):
         CountRule(count="rolling", months=12)
+
+
+# ------------------------------------------------------------------------------------ points items
+
+QUANTITIES = list(ITEM_QUANTITIES.values())
+FLAGS = list(ITEM_FLAGS.values())
+
+
+def _item_for(quantity: ItemQuantity) -> RateItem | BracketsItem:
+    if quantity.per:
+        return RateItem(kind="rate", of=quantity.name, points=2, per=quantity.per[-1], cap=20)
+    return BracketsItem(kind="brackets", of=quantity.name, brackets=({"below": 30, "points": 5}, {"points": 1}))
+
+
+@pytest.mark.parametrize("quantity", QUANTITIES, ids=list(ITEM_QUANTITIES))
+def test_every_points_quantity_has_every_part(quantity: ItemQuantity) -> None:
+    assert quantity.name in typing.get_args(RateQuantity) or quantity.name in BRACKETS_ONLY
+    assert (quantity.name in typing.get_args(RateQuantity)) == bool(quantity.per)
+    assert set(quantity.per) <= {"month", "year", "count"}
+    ctx = RuleContext(population(0), T, SYNTHESIS.regions)
+    item = _item_for(quantity)
+    values = quantity.reference(ctx, item if isinstance(item, RateItem) else None)
+    assert np.asarray(values).shape == (ctx.pop.size,) and np.isfinite(np.asarray(values, np.float64)).all()
+    points = item_points(item, ctx)
+    assert points.shape == (ctx.pop.size,) and np.isfinite(points).all()
+    for lang in LANGS:
+        labels = yaml.safe_load((I18N_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+        assert quantity.name in labels["quantities"], f"quantities.{quantity.name} missing from {lang}.yaml"
+        assert quantity.words(Labels(lang, labels)) == labels["quantities"][quantity.name]
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=list(ITEM_FLAGS))
+def test_every_points_flag_has_every_part(flag: ItemFlag) -> None:
+    assert flag.name in typing.get_args(FlagQuantity)
+    ctx = RuleContext(population(0), T, SYNTHESIS.regions)
+    held = np.asarray(flag.reference(ctx))
+    assert held.shape == (ctx.pop.size,) and held.dtype == bool
+    points = item_points(FlagItem(kind="flag", of=flag.name, points=3), ctx)
+    np.testing.assert_array_equal(points, np.where(held, 3.0, 0.0))
+    for lang in LANGS:
+        labels = yaml.safe_load((I18N_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+        assert flag.name in labels["flags"], f"flags.{flag.name} missing from {lang}.yaml"
+        assert flag.words(Labels(lang, labels)) == labels["flags"][flag.name]
+
+
+def test_the_schema_offers_exactly_the_registered_quantities_and_flags() -> None:
+    assert set(typing.get_args(RateQuantity)) | set(BRACKETS_ONLY) == set(ITEM_QUANTITIES)
+    assert set(typing.get_args(FlagQuantity)) == set(ITEM_FLAGS)
+
+
+def test_an_unknown_points_quantity_flag_or_item_kind_is_an_error_naming_it() -> None:
+    ctx = RuleContext(population(0), T, SYNTHESIS.regions)
+    with pytest.raises(UnknownKindError, match="unknown points quantity 'patents'"):
+        quantity("patents", ctx, None)
+    with pytest.raises(UnknownKindError, match="unknown points flag 'owns_car'"):
+        flag("owns_car", ctx)
+    with pytest.raises(UnknownKindError, match="unknown points item kind 'lottery'"):
+        item_points(SimpleNamespace(kind="lottery", of="owns_home", points=1), ctx)
