@@ -52,12 +52,6 @@ LANGS = ("zh", "en")
 I18N_DIR = Path(__file__).resolve().parents[1] / "ui" / "i18n"
 """Where the label files live (``zh.yaml``, ``en.yaml``)."""
 
-MONTH_FIELDS = (
-    "residence_months_min",
-    "employment_months_min",
-    "community_months_min",
-)
-
 
 # ------------------------------------------------------------------------------------- labels
 

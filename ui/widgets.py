@@ -18,6 +18,8 @@ import streamlit as st
 
 from sim.describe import diff
 from sim.errors import SimError
+from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.vocabulary import Widget, kind_of
 from sim.scenario import Scenario
 from sim.scenario.yamlsource import MAX_FILE_BYTES
 from ui import library, rules, state
@@ -181,7 +183,7 @@ def _number_widget(column: Any, editable: rules.Editable, current: Any, key: str
     elif editable.kind in ("quota", "threshold", "processing"):
         label = t(f"app.edit.{editable.kind}", lang)
     is_float = isinstance(editable.value, float) or editable.kind in ("points", "threshold")
-    if editable.field == "floor_area_per_capita_m2_min":
+    if editable.kind == "number" and kind_of(CONDITION_KINDS, editable.field).widget is Widget.NUMBER:
         is_float = True
     value = None if current is None else (float(current) if is_float else int(current))
     step = 0.5 if is_float else 1

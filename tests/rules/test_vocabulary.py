@@ -30,6 +30,7 @@ from sim.rules.item_quantities import BRACKETS_ONLY, ITEM_FLAGS, ITEM_QUANTITIES
 from sim.rules.kernel import compile_period
 from sim.rules.points import flag, item_points, quantity
 from sim.rules.vocabulary import Check, ConditionKind, Count, Widget, kind_of
+from sim.scenario import load_scenario
 from sim.scenario.schema import (
     BracketsItem,
     Channel,
@@ -41,6 +42,7 @@ from sim.scenario.schema import (
     RateQuantity,
 )
 from sim.scenario.timeline import RulePeriod
+from tests.conftest import FIXTURES
 from tests.rules.test_kernel import PERIOD, SYNTHESIS, T, assert_kernel_equals_arrays, count_rules, scramble
 
 KINDS = list(CONDITION_KINDS.values())
@@ -268,3 +270,23 @@ def test_an_unknown_points_quantity_flag_or_item_kind_is_an_error_naming_it() ->
         flag("owns_car", ctx)
     with pytest.raises(UnknownKindError, match="unknown points item kind 'lottery'"):
         item_points(SimpleNamespace(kind="lottery", of="owns_home", points=1), ctx)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=IDS)
+@settings(max_examples=3, deadline=None)
+@given(data=st.data())
+def test_the_rule_editor_offers_each_kind_as_its_entry_says(kind: ConditionKind, data: st.DataObject) -> None:
+    from ui.rules import editables
+
+    value = data.draw(valid_values(kind), label=kind.name)
+    route = Conditions(**{kind.name: value}).model_dump(mode="json", exclude_none=True)
+    scenario = load_scenario(
+        FIXTURES / "two-cities-points.yaml",
+        overrides={"cities.beta.rules[1].channels.talent": {"routes": {"edited": route}}},
+    )
+    offered = {e.field: e for e in editables(scenario) if e.city == "beta" and e.route == "edited"}
+    expected = {Widget.COUNT_RULE: "count_rule", Widget.WHOLE_NUMBER: "number", Widget.NUMBER: "number"}
+    if kind.widget is Widget.NOT_OFFERED:
+        assert kind.name not in offered
+    else:
+        assert offered[kind.name].kind == expected[kind.widget]
