@@ -67,6 +67,15 @@ class Labels:
         """The label of ``key`` in ``section``; the key itself when there is none."""
         return str(self.data.get(section, {}).get(key, key))
 
+    def key(self, dotted: str) -> str:
+        """The label at a dotted key path (``app.explain.yes``); the path itself when there is none."""
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return dotted
+            node = node[part]
+        return str(node)
+
     def phrase(self, name: str, **values: object) -> str:
         """Fill the template ``phrases.name`` with ``values``."""
         return self.get("phrases", name).format(**values)

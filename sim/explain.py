@@ -21,10 +21,12 @@ from sim.months import month_label, parse_month
 from sim.person import PersonRecord, check_problems, load_person, person_population, unknown_city_problem
 from sim.population import CHILD, HEAD, MIGRANT, PARENT, SETTLED, SPOUSE, Population
 from sim.rules.channels import JOIN_ROLES, Check, channel_eligible, evaluate_route
+from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.context import RuleContext
 from sim.rules.counting import CountResult
 from sim.rules.points import item_points, quantity, score
 from sim.rules.service import ServiceSteps, effective_service, steps
+from sim.rules.vocabulary import kind_of
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.scenario.schema import (
     CHANNELS,
@@ -486,8 +488,25 @@ def _describe(
     elif name == "sanctions_max":
         text = f"sanctions: {have}, needs at most {need}"
     else:
-        text = f"{name}: {have}, needs {need}"
+        text = _kind_text(name, have, need)
     return ConditionVerdict(name, ok, have, need, f"{text} {OK if ok else FAIL}", detail)
+
+
+def _kind_text(name: str, have: object, need: object) -> str:
+    """A kind without wording of its own here, in the English words of its entry.
+
+    Raises
+    ------
+    UnknownKindError
+        If ``name`` is not a condition kind.
+    """
+    kind = kind_of(CONDITION_KINDS, name)
+    # Imported here: only a kind without its own wording above needs the label files.
+    from sim.describe import labels
+
+    en = labels("en")
+    have_text = "not given" if have is None else kind.value_words(have, en)
+    return f"{en.get('fields', name)}: {have_text}, needs {kind.value_words(need, en)}"
 
 
 def _count_text(kind: str, rule: CountRule, result: CountResult, row: int, month: int) -> tuple[str, dict[str, Any]]:

@@ -64,6 +64,19 @@ def count_rule_words(rule: CountRule, lab: Labels) -> str:
     return text
 
 
+def _number(value: float, lab: Labels) -> str:
+    return plain_number(value)
+
+
+def _level(section: str):
+    """Name a value by its label in ``section`` of the language's file (a level, a tenure, a relative)."""
+    return lambda value, lab: lab.get(section, value)
+
+
+def _yes_no(value: bool, lab: Labels) -> str:
+    return lab.key("app.explain.yes" if value else "app.explain.no")
+
+
 def _counting(ledger: Literal["social_insurance", "tax"]):
     """The reference of a counting rule on ``ledger``: the verdict, or with ``verdict_only`` off its figures too."""
 
@@ -149,6 +162,7 @@ def _months(name: str, quantity: str, column: str, description: str) -> Conditio
         _at_least(name, quantity),
         Compare("at_least", column),
         lambda months, lab: lab.phrase("months_min", months=months),
+        _number,
         Widget.WHOLE_NUMBER,
     )
 
@@ -172,6 +186,7 @@ CONDITION_KINDS = registry(
             _level_at_least("education_min", "education", EDUCATION_LEVELS),
             Compare("at_least", "education", EDUCATION_LEVELS.index),
             lambda level, lab: lab.phrase("or_above", level=lab.get("education", level)),
+            _level("education"),
             Widget.NOT_OFFERED,
         ),
         ConditionKind(
@@ -181,6 +196,7 @@ CONDITION_KINDS = registry(
             _level_at_least("skill_min", "skill", SKILL_LEVELS),
             Compare("at_least", "skill", SKILL_LEVELS.index),
             lambda level, lab: lab.phrase("or_above", level=lab.get("skill", level)),
+            _level("skill"),
             Widget.NOT_OFFERED,
         ),
         ConditionKind(
@@ -190,6 +206,7 @@ CONDITION_KINDS = registry(
             _graduated_within,
             Compare("within", "months_since_graduation", lambda years: round(years * 12)),
             _graduated_words,
+            _number,
             Widget.NOT_OFFERED,
             validate=_whole_months,
         ),
@@ -200,6 +217,7 @@ CONDITION_KINDS = registry(
             _at_least("age_min", "age_years"),
             Compare("at_least", "age_years"),
             lambda years, lab: lab.phrase("age_min", years=years),
+            _number,
             Widget.WHOLE_NUMBER,
         ),
         ConditionKind(
@@ -209,6 +227,7 @@ CONDITION_KINDS = registry(
             _at_most("age_max", "age_years"),
             Compare("at_most", "age_years"),
             lambda years, lab: lab.phrase("age_max", years=years),
+            _number,
             Widget.WHOLE_NUMBER,
         ),
         ConditionKind(
@@ -218,6 +237,7 @@ CONDITION_KINDS = registry(
             _counting("social_insurance"),
             Count("social_insurance"),
             count_rule_words,
+            _number,
             Widget.COUNT_RULE,
         ),
         ConditionKind(
@@ -227,6 +247,7 @@ CONDITION_KINDS = registry(
             _counting("tax"),
             Count("tax"),
             count_rule_words,
+            _number,
             Widget.COUNT_RULE,
             validate=_tax_in_this_city,
         ),
@@ -245,6 +266,7 @@ CONDITION_KINDS = registry(
             _at_least("residence_permit_months_min", "permit_months"),
             Compare("at_least", "permit_months"),
             _permit_words,
+            _number,
             Widget.WHOLE_NUMBER,
         ),
         ConditionKind(
@@ -254,6 +276,7 @@ CONDITION_KINDS = registry(
             _tenure,
             Compare("equals", "tenure", TENURES.index),
             lambda tenure, lab: lab.get("tenure", tenure),
+            _level("tenure"),
             Widget.NOT_OFFERED,
         ),
         ConditionKind(
@@ -263,6 +286,7 @@ CONDITION_KINDS = registry(
             _owns_commercial,
             Compare("equals", "owns_commercial"),
             lambda owns, lab: lab.phrase("owns_commercial" if owns else "owns_no_commercial"),
+            _yes_no,
             Widget.NOT_OFFERED,
         ),
         ConditionKind(
@@ -273,6 +297,7 @@ CONDITION_KINDS = registry(
             # Compared in float32, as the array reference compares the float32 area per capita.
             Compare("at_least_real", "floor_area_per_capita_m2", lambda m2: float(np.float32(m2))),
             lambda m2, lab: lab.phrase("floor_area", m2=plain_number(m2)),
+            _number,
             Widget.NUMBER,
         ),
         ConditionKind(
@@ -282,6 +307,7 @@ CONDITION_KINDS = registry(
             _at_most("sanctions_max", "sanctions"),
             Compare("at_most", "sanctions"),
             lambda n, lab: lab.phrase("sanctions_max", n=n),
+            _number,
             Widget.NOT_OFFERED,
         ),
         ConditionKind(
@@ -291,6 +317,7 @@ CONDITION_KINDS = registry(
             _joins,
             Joins(),
             lambda relative, lab: lab.phrase("joins", relative=lab.get("joins", relative)),
+            _level("joins"),
             Widget.NOT_OFFERED,
             first=True,
         ),

@@ -136,6 +136,10 @@ class ConditionKind:
     words : callable
         ``(value, labels) -> str``: the condition's value in words for ``describe`` (the key's own
         label is ``fields.<name>`` of the same file), from templates in ``ui/i18n/<lang>.yaml``.
+    value_words : callable
+        ``(value, labels) -> str``: a value of the kind (what a person has, what a rule needs) in
+        words, for ``sim check``'s verdicts in the dashboard: a level or tenure by its label, a
+        number as a rule states it, yes or no.
     widget : Widget
         How the dashboard's rule editor offers it.
     validate : callable, optional
@@ -152,6 +156,7 @@ class ConditionKind:
     reference: Callable[[Context, Any, bool], Check]
     compiled: Compiled
     words: Callable[[Any, Labels], str]
+    value_words: Callable[[Any, Labels], str]
     widget: Widget
     validate: Callable[[Any], None] | None = None
     first: bool = False
