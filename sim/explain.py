@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import PersonFileError, Problem, ScenarioError
+from sim.errors import PersonFileError, Problem, ScenarioError, UnknownKindError
 from sim.months import month_label, parse_month
 from sim.person import PersonRecord, check_problems, load_person, person_population, unknown_city_problem
 from sim.population import CHILD, HEAD, MIGRANT, PARENT, SETTLED, SPOUSE, Population
@@ -30,6 +30,7 @@ from sim.rules.vocabulary import kind_of
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.scenario.schema import (
     CHANNELS,
+    COUNT_MODES,
     EDUCATION_LEVELS,
     SKILL_LEVELS,
     BracketsItem,
@@ -509,8 +510,16 @@ def _kind_text(name: str, have: object, need: object) -> str:
     return f"{en.get('fields', name)}: {have_text}, needs {kind.value_words(need, en)}"
 
 
+_LEDGER_WORDS = {"social_insurance": "social insurance", "tax": "business tax"}
+"""What ``sim check`` calls the months a counting rule counts, by ledger."""
+
+
 def _count_text(kind: str, rule: CountRule, result: CountResult, row: int, month: int) -> tuple[str, dict[str, Any]]:
-    label = "social insurance" if kind == "social_insurance" else "business tax"
+    if kind not in _LEDGER_WORDS:
+        raise UnknownKindError("counted ledger", kind, _LEDGER_WORDS)
+    if rule.count not in COUNT_MODES:
+        raise UnknownKindError("count", rule.count, COUNT_MODES)
+    label = _LEDGER_WORDS[kind]
     if rule.recognised_in:
         label += f" (with months paid in {', '.join(rule.recognised_in)})"
     have, need = int(result.have[row]), rule.months

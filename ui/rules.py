@@ -25,7 +25,7 @@ from sim.errors import UnknownKindError
 from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.vocabulary import ConditionKind, Widget
 from sim.scenario import Scenario, parse_key_path, resolve_timeline
-from sim.scenario.schema import CountRule, PointsChannel, RateItem
+from sim.scenario.schema import COUNT_MODES, CountRule, PointsChannel, RateItem
 
 OFFERED = tuple(
     [kind for kind in CONDITION_KINDS.values() if kind.widget is Widget.COUNT_RULE]
@@ -261,7 +261,15 @@ def _set(target: dict[str, Any], keys: tuple[Any, ...], value: Any) -> None:
 
 
 def count_rule_value(count: str, months: int, window: int | None, current: Mapping[str, Any]) -> dict[str, Any]:
-    """A counting rule edited to ``count``/``months``/``window``, keeping its other keys where they apply."""
+    """A counting rule edited to ``count``/``months``/``window``, keeping its other keys where they apply.
+
+    Raises
+    ------
+    UnknownKindError
+        If ``count`` is neither ``continuous`` nor ``cumulative``.
+    """
+    if count not in COUNT_MODES:
+        raise UnknownKindError("count", count, COUNT_MODES)
     rule = {k: v for k, v in current.items() if k not in ("count", "months", "window", "back_paid_max")}
     rule["count"] = count
     rule["months"] = int(months)

@@ -21,6 +21,7 @@ from sim.errors import SimError
 from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.vocabulary import Widget, kind_of
 from sim.scenario import Scenario
+from sim.scenario.schema import COUNT_MODES
 from sim.scenario.yamlsource import MAX_FILE_BYTES
 from ui import library, rules, state
 from ui.i18n import t, t_or
@@ -153,7 +154,7 @@ def _count_rule_widget(
     """The counting rule's widgets; returns the rule and whether it is valid (the reason shown beside it)."""
     count = column.radio(
         t("app.edit.count", lang),
-        ["continuous", "cumulative"],
+        list(COUNT_MODES),
         horizontal=True,
         format_func=lambda c: t(f"app.edit.{c}", lang),
         key=_init(key("count"), current["count"]),
