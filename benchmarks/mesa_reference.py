@@ -71,6 +71,7 @@ from sim.scenario.schema import (
     PointsChannel,
     RateItem,
     Scenario,
+    TableItem,
 )
 from sim.scenario.timeline import RulePeriod, count_from_start, resolve_timeline, rules_in_force
 from sim.streams import unbiased_round
@@ -122,6 +123,8 @@ def compile_count(rule: CountRule, kind: str, region_index: dict[str, int]):
     counted_from = rule.counted_from
     need_mask = (1 << months) - 1
 
+    if rule.count not in ("continuous", "cumulative"):
+        raise UnsupportedKindError("count", rule.count)
     if rule.count == "continuous":
 
         def continuous(p: Person, t: int, filled: bool) -> bool:
@@ -148,57 +151,106 @@ def compile_count(rule: CountRule, kind: str, region_index: dict[str, int]):
     return cumulative
 
 
+class UnsupportedKindError(ValueError):
+    """A rule uses a kind (condition, count, points quantity, flag, item) this implementation does not have.
+
+    The reference checks the engine by implementing every kind again: a kind it lacks must stop
+    the comparison, never pass silently.
+    """
+
+    def __init__(self, what: str, name: object) -> None:
+        super().__init__(f"the Mesa reference has no {what} {name!r}: implement it here before comparing")
+
+
+def _condition_checks(region_index: dict[str, int]):
+    """Builders ``value -> (person, t, filled) -> bool`` for each route condition, by key."""
+
+    def at_least_age(years):
+        return lambda p, t, f: (t - p.birth_month) // 12 >= years
+
+    def at_most_age(years):
+        return lambda p, t, f: (t - p.birth_month) // 12 <= years
+
+    def joins(relative):
+        roles = JOIN_ROLES[relative]
+        return lambda p, t, f: p.role in roles and p.household.has_settled_adult()
+
+    def education(level):
+        index = EDUCATION_INDEX[level]
+        return lambda p, t, f: p.education >= index
+
+    def skill(level):
+        index = SKILL_INDEX[level]
+        return lambda p, t, f: p.skill >= index
+
+    def graduated(years):
+        within = round(years * 12)
+        return lambda p, t, f: p.graduated_month != NO_MONTH and 0 <= t - p.graduated_month <= within
+
+    def residence(need):
+        return lambda p, t, f: max(t - p.city_since, 0) >= need
+
+    def employment(need):
+        return lambda p, t, f: p.employed_months >= need
+
+    def community(need):
+        return lambda p, t, f: max(t - p.community_since, 0) >= need
+
+    def permit(need):
+        return lambda p, t, f: p.permit_month != NO_MONTH and t - p.permit_month >= need
+
+    def tenure(value):
+        code = RENT if value == "rent" else OWN
+        return lambda p, t, f: p.tenure == code
+
+    def commercial(owns):
+        return lambda p, t, f: p.owns_commercial == owns
+
+    def area(need):
+        return lambda p, t, f: p.household.area_per_capita(t) >= need
+
+    def sanctions(most):
+        return lambda p, t, f: p.sanctions <= most
+
+    return {
+        "joins": joins,
+        "education_min": education,
+        "skill_min": skill,
+        "graduated_within_years": graduated,
+        "age_min": at_least_age,
+        "age_max": at_most_age,
+        "social_insurance": lambda rule: compile_count(rule, "social_insurance", region_index),
+        "tax": lambda rule: compile_count(rule, "tax", region_index),
+        "residence_months_min": residence,
+        "employment_months_min": employment,
+        "community_months_min": community,
+        "residence_permit_months_min": permit,
+        "tenure": tenure,
+        "owns_commercial_property": commercial,
+        "floor_area_per_capita_m2_min": area,
+        "sanctions_max": sanctions,
+    }
+
+
 def compile_route(c: Conditions, region_index: dict[str, int]):
-    """A closure ``(person, t, filled) -> bool``: all of a route's conditions hold."""
+    """A closure ``(person, t, filled) -> bool``: all of a route's conditions hold.
+
+    Raises
+    ------
+    UnsupportedKindError
+        If the route has a condition this implementation does not evaluate.
+    """
+    builders = _condition_checks(region_index)
     checks = []
     if c.joins is None:
         checks.append(lambda p, t, f: (t - p.birth_month) // 12 >= MINOR_AGE)
-    else:
-        roles = JOIN_ROLES[c.joins]
-        checks.append(lambda p, t, f: p.role in roles and p.household.has_settled_adult())
-    if c.education_min is not None:
-        level = EDUCATION_INDEX[c.education_min]
-        checks.append(lambda p, t, f: p.education >= level)
-    if c.skill_min is not None:
-        skill = SKILL_INDEX[c.skill_min]
-        checks.append(lambda p, t, f: p.skill >= skill)
-    if c.graduated_within_years is not None:
-        within = round(c.graduated_within_years * 12)
-        checks.append(lambda p, t, f: p.graduated_month != NO_MONTH and 0 <= t - p.graduated_month <= within)
-    if c.age_min is not None:
-        age_min = c.age_min
-        checks.append(lambda p, t, f: (t - p.birth_month) // 12 >= age_min)
-    if c.age_max is not None:
-        age_max = c.age_max
-        checks.append(lambda p, t, f: (t - p.birth_month) // 12 <= age_max)
-    for kind in ("social_insurance", "tax"):
-        rule = getattr(c, kind)
-        if rule is not None:
-            checks.append(compile_count(rule, kind, region_index))
-    if c.residence_months_min is not None:
-        need_residence = c.residence_months_min
-        checks.append(lambda p, t, f: max(t - p.city_since, 0) >= need_residence)
-    if c.employment_months_min is not None:
-        need_employment = c.employment_months_min
-        checks.append(lambda p, t, f: p.employed_months >= need_employment)
-    if c.community_months_min is not None:
-        need_community = c.community_months_min
-        checks.append(lambda p, t, f: max(t - p.community_since, 0) >= need_community)
-    if c.residence_permit_months_min is not None:
-        need_permit = c.residence_permit_months_min
-        checks.append(lambda p, t, f: p.permit_month != NO_MONTH and t - p.permit_month >= need_permit)
-    if c.tenure is not None:
-        tenure = RENT if c.tenure == "rent" else OWN
-        checks.append(lambda p, t, f: p.tenure == tenure)
-    if c.owns_commercial_property is not None:
-        commercial = c.owns_commercial_property
-        checks.append(lambda p, t, f: p.owns_commercial == commercial)
-    if c.floor_area_per_capita_m2_min is not None:
-        area = c.floor_area_per_capita_m2_min
-        checks.append(lambda p, t, f: p.household.area_per_capita(t) >= area)
-    if c.sanctions_max is not None:
-        sanctions = c.sanctions_max
-        checks.append(lambda p, t, f: p.sanctions <= sanctions)
+    for name in type(c).model_fields:
+        value = getattr(c, name)
+        if name == "source" or value is None:
+            continue
+        if name not in builders:
+            raise UnsupportedKindError("route condition", name)
+        checks.append(builders[name](value))
 
     def route(p: Person, t: int, filled: bool) -> bool:
         for check in checks:  # noqa: SIM110 (a plain loop is faster than all() over a generator)
@@ -238,19 +290,25 @@ def compile_item(item, region_index: dict[str, int]):
         return brackets
     if isinstance(item, FlagItem):
         points = item.points
-        test = {
+        flags = {
             "rents_home": lambda p: p.tenure == RENT,
             "owns_home": lambda p: p.tenure == OWN,
             "shortage_industry": lambda p: p.shortage_industry,
             "owns_commercial_property": lambda p: p.owns_commercial,
             "has_spouse": lambda p: p.role in (HEAD, SPOUSE) and p.household.has_spouse_present(),
-        }[item.of]
+        }
+        if item.of not in flags:
+            raise UnsupportedKindError("points flag", item.of)
+        test = flags[item.of]
         return lambda p, t: points if test(p) else 0.0
-    levels = EDUCATION_LEVELS if item.of == "education" else SKILL_LEVELS
-    table = [item.values.get(level, 0.0) for level in levels]
-    if item.of == "education":
+    if isinstance(item, TableItem) and item.of == "education":
+        table = [item.values.get(level, 0.0) for level in EDUCATION_LEVELS]
         return lambda p, t: table[p.education]
-    return lambda p, t: table[p.skill]
+    if isinstance(item, TableItem) and item.of == "skill":
+        table = [item.values.get(level, 0.0) for level in SKILL_LEVELS]
+        return lambda p, t: table[p.skill]
+    kind = getattr(item, "kind", type(item).__name__)
+    raise UnsupportedKindError("points item", f"{kind} of {getattr(item, 'of', '?')}")
 
 
 def compile_quantity(name: str, item: RateItem | None, region_index: dict[str, int]):
@@ -276,7 +334,7 @@ def compile_quantity(name: str, item: RateItem | None, region_index: dict[str, i
             return float(months)
 
         return paid
-    return {
+    quantities = {
         "residence_months": lambda p, t: float(max(t - p.city_since, 0)),
         "employment_months": lambda p, t: float(p.employed_months),
         "residence_permit_months": lambda p, t: 0.0 if p.permit_month == NO_MONTH else float(t - p.permit_month),
@@ -284,7 +342,10 @@ def compile_quantity(name: str, item: RateItem | None, region_index: dict[str, i
         "honours": lambda p, t: float(p.honours),
         "sanctions": lambda p, t: float(p.sanctions),
         "age_years": lambda p, t: float((t - p.birth_month) // 12),
-    }[name]
+    }
+    if name not in quantities:
+        raise UnsupportedKindError("points quantity", name)
+    return quantities[name]
 
 
 class CompiledPeriod:

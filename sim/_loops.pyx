@@ -54,38 +54,48 @@ cdef int16_t NO_GROUP = -1
 
 
 # The instruction set of a compiled rule period (see sim.rules.kernel, which writes programs
-# in it). A condition is a row of ``Program.conditions``: an opcode in column OP and its
-# integer argument in ARG (the floor-area minimum is in ``Program.floats``); a counting rule
-# (COUNT) uses the columns KIND … FILLED_CAP and its window masks as well.
+# in it from the compiled forms of sim.rules.condition_kinds). A condition is a row of
+# ``Program.conditions``: an opcode in column OP. IN_RANGE holds when the person's value of
+# column COLUMN is in ARG … HIGH (every integer comparison is a range: "at least", "at most",
+# "equals", "within"); AT_LEAST_REAL when the real column is at least ``Program.floats``; JOINS
+# has a bit mask of household roles in ARG; a counting rule (COUNT) uses the columns KIND …
+# FILLED_CAP and its window masks as well.
 cpdef enum Op:
-    ADULT = 0
-    JOINS = 1
-    EDUCATION_MIN = 2
-    SKILL_MIN = 3
-    GRADUATED_WITHIN = 4
-    AGE_MIN = 5
-    AGE_MAX = 6
-    RESIDENCE_MIN = 7
-    EMPLOYMENT_MIN = 8
-    COMMUNITY_MIN = 9
-    PERMIT_MIN = 10
-    TENURE = 11
-    COMMERCIAL = 12
-    AREA_MIN = 13
-    SANCTIONS_MAX = 14
-    COUNT = 15
+    IN_RANGE = 0
+    AT_LEAST_REAL = 1
+    JOINS = 2
+    COUNT = 3
+
+
+# The per-person values a comparison reads, each computed as sim.rules.context.RuleContext.quantity
+# computes the quantity of the same name. Integer columns first; FLOOR_AREA_PER_CAPITA_M2 is real.
+cpdef enum Column:
+    AGE_YEARS = 0
+    MONTHS_IN_CITY = 1
+    EDUCATION = 2
+    SKILL = 3
+    MONTHS_SINCE_GRADUATION = 4
+    EMPLOYED_MONTHS = 5
+    COMMUNITY_MONTHS = 6
+    PERMIT_MONTHS = 7
+    TENURE = 8
+    OWNS_COMMERCIAL = 9
+    SANCTIONS = 10
+    FLOOR_AREA_PER_CAPITA_M2 = 11
 
 
 # The columns of a condition, in the order sim.rules.kernel.compile_period writes them.
 cdef enum:
     OP = 0
-    ARG = 1
-    KIND = 2
-    REGIONS = 3
-    MODE = 4
-    NEED = 5
-    BACK_CAP = 6
-    FILLED_CAP = 7
+    COLUMN = 1
+    ARG = 2
+    HIGH = 3
+    KIND = 4
+    REGIONS = 5
+    MODE = 6
+    NEED = 7
+    BACK_CAP = 8
+    FILLED_CAP = 9
 
 
 # How a counting rule counts (see sim.rules.counting.count_ok), and which history it reads.
@@ -674,6 +684,54 @@ def moving_city(
             moving[i] = status[i] == MIGRANT and target[household[i]] >= 0
 
 
+cdef class Persons:
+    """The population as the eligibility kernel reads it: typed views of its arrays and of a month's households.
+
+    Built once per call of :func:`sim.rules.kernel.verdict_bits` (a handful of views, no copies),
+    so that :func:`verdicts` takes one typed argument instead of thirty arrays.
+
+    Parameters
+    ----------
+    pop : Population
+        The population (every row).
+    households : Households
+        This month's household totals.
+    """
+
+    cdef const int16_t[::1] birth_month, graduated_month, city_since, employed_months, community_since
+    cdef const int16_t[::1] permit_month, members, si_lifetime, tax_lifetime
+    cdef const int8_t[::1] role, education, skill, tenure, sanctions
+    cdef const int32_t[::1] household
+    cdef const uint8_t[::1] has_settled_adult, owns_commercial
+    cdef const float[::1] floor_area
+    cdef const uint64_t[::1] si_lo, si_hi, back_lo, back_hi, tax_lo, tax_hi
+    cdef const int16_t[:, ::1] counters
+    cdef Ledgers regions
+
+    def __init__(self, pop, households):
+        self.birth_month = pop.birth_month
+        self.role = pop.role
+        self.household = pop.household
+        self.has_settled_adult = households.has_settled_adult.view(np.uint8)
+        self.members = households.members
+        self.education = pop.education
+        self.skill = pop.skill
+        self.graduated_month = pop.graduated_month
+        self.city_since = pop.city_since
+        self.employed_months = pop.employed_months
+        self.community_since = pop.community_since
+        self.permit_month = pop.permit_month
+        self.tenure = pop.tenure
+        self.owns_commercial = pop.owns_commercial.view(np.uint8)
+        self.floor_area = pop.floor_area_m2
+        self.sanctions = pop.sanctions
+        self.si_lo, self.si_hi, self.si_lifetime = pop.social_insurance.lo, pop.social_insurance.hi, pop.social_insurance.lifetime
+        self.back_lo, self.back_hi = pop.back_paid.lo, pop.back_paid.hi
+        self.tax_lo, self.tax_hi, self.tax_lifetime = pop.tax.lo, pop.tax.hi, pop.tax.lifetime
+        self.regions = Ledgers([r.lo for r in pop.region_paid], [r.hi for r in pop.region_paid])
+        self.counters = pop.counters.values
+
+
 def verdicts(
     const int64_t[::1] rows,
     int64_t month,
@@ -681,33 +739,7 @@ def verdicts(
     const int64_t[:, ::1] conditions,
     const double[::1] floats,
     const uint64_t[:, ::1] masks,
-    const int16_t[::1] birth_month,
-    const int8_t[::1] role,
-    const int32_t[::1] household,
-    const uint8_t[::1] has_settled_adult,
-    const int16_t[::1] members,
-    const int8_t[::1] education,
-    const int8_t[::1] skill,
-    const int16_t[::1] graduated_month,
-    const int16_t[::1] city_since,
-    const int16_t[::1] employed_months,
-    const int16_t[::1] community_since,
-    const int16_t[::1] permit_month,
-    const int8_t[::1] tenure,
-    const uint8_t[::1] owns_commercial,
-    const float[::1] floor_area,
-    const int8_t[::1] sanctions,
-    const uint64_t[::1] si_lo,
-    const uint64_t[::1] si_hi,
-    const int16_t[::1] si_lifetime,
-    const uint64_t[::1] back_lo,
-    const uint64_t[::1] back_hi,
-    const uint64_t[::1] tax_lo,
-    const uint64_t[::1] tax_hi,
-    const int16_t[::1] tax_lifetime,
-    list region_lo,
-    list region_hi,
-    const int16_t[:, ::1] counters,
+    Persons persons,
     uint8_t[::1] eligible,
     uint8_t[::1] gap_only,
 ):
@@ -717,10 +749,32 @@ def verdicts(
     admits the person skips its remaining routes. The "had every gap been paid" verdict is
     followed only while no channel admits the person and no route has yet passed with gaps
     filled: all that is asked of it is whether gaps alone hold the person back.
+
+    Raises
+    ------
+    ValueError
+        If a condition has an opcode or column this loop does not know.
     """
-    cdef Ledgers regions = Ledgers(region_lo, region_hi)
+    # Local views: the loop reads them as it read its arguments, without going through ``persons``.
+    cdef const int16_t[::1] birth_month = persons.birth_month, graduated_month = persons.graduated_month
+    cdef const int16_t[::1] city_since = persons.city_since, employed_months = persons.employed_months
+    cdef const int16_t[::1] community_since = persons.community_since, permit_month = persons.permit_month
+    cdef const int16_t[::1] members = persons.members
+    cdef const int16_t[::1] si_lifetime = persons.si_lifetime, tax_lifetime = persons.tax_lifetime
+    cdef const int8_t[::1] role = persons.role, education = persons.education, skill = persons.skill
+    cdef const int8_t[::1] tenure = persons.tenure, sanctions = persons.sanctions
+    cdef const int32_t[::1] household = persons.household
+    cdef const uint8_t[::1] has_settled_adult = persons.has_settled_adult
+    cdef const uint8_t[::1] owns_commercial = persons.owns_commercial
+    cdef const float[::1] floor_area = persons.floor_area
+    cdef const uint64_t[::1] si_lo = persons.si_lo, si_hi = persons.si_hi
+    cdef const uint64_t[::1] back_lo = persons.back_lo, back_hi = persons.back_hi
+    cdef const uint64_t[::1] tax_lo = persons.tax_lo, tax_hi = persons.tax_hi
+    cdef const int16_t[:, ::1] counters = persons.counters
+    cdef Ledgers regions = persons.regions
     cdef Py_ssize_t n_routes = routes.shape[0], i, r, k, region
-    cdef int64_t row, age, lived, code, arg, mode, total, since, back, permit, graduated, bits
+    cdef int64_t row, age, lived, code, arg, mode, total, value, back, permit, graduated, bits, column
+    cdef int64_t unknown = -1
     cdef uint8_t got, bit
     cdef bint counted, filled, filled_any, ok
     cdef uint64_t lo, hi, paid_back_lo, paid_back_hi, mask_lo, mask_hi
@@ -780,50 +834,63 @@ def verdicts(
                             else:
                                 counted = popcount(lo & mask_lo) + popcount(hi & mask_hi) >= conditions[k, NEED]
                         continue
-                    if code == ADULT:
-                        ok = age >= arg
+                    column = conditions[k, COLUMN]
+                    if code == IN_RANGE:
+                        if column == AGE_YEARS:
+                            value = age
+                        elif column == MONTHS_IN_CITY:
+                            value = lived
+                        elif column == EDUCATION:
+                            value = education[row]
+                        elif column == SKILL:
+                            value = skill[row]
+                        elif column == MONTHS_SINCE_GRADUATION:
+                            graduated = graduated_month[row]
+                            value = -1 if graduated == NO_MONTH else month - graduated
+                        elif column == EMPLOYED_MONTHS:
+                            value = employed_months[row]
+                        elif column == COMMUNITY_MONTHS:
+                            value = max(month - community_since[row], 0)
+                        elif column == PERMIT_MONTHS:
+                            permit = permit_month[row]
+                            value = -1 if permit == NO_MONTH else month - permit
+                        elif column == TENURE:
+                            value = tenure[row]
+                        elif column == OWNS_COMMERCIAL:
+                            value = owns_commercial[row]
+                        elif column == SANCTIONS:
+                            value = sanctions[row]
+                        else:
+                            unknown = k
+                            break
+                        ok = value >= arg and value <= conditions[k, HIGH]
                     elif code == JOINS:
                         ok = (arg >> role[row]) & 1 == 1 and has_settled_adult[household[row]]
-                    elif code == EDUCATION_MIN:
-                        ok = education[row] >= arg
-                    elif code == SKILL_MIN:
-                        ok = skill[row] >= arg
-                    elif code == GRADUATED_WITHIN:
-                        graduated = graduated_month[row]
-                        since = -1 if graduated == NO_MONTH else month - graduated
-                        ok = since >= 0 and since <= arg
-                    elif code == AGE_MIN:
-                        ok = age >= arg
-                    elif code == AGE_MAX:
-                        ok = age <= arg
-                    elif code == RESIDENCE_MIN:
-                        ok = lived >= arg
-                    elif code == EMPLOYMENT_MIN:
-                        ok = employed_months[row] >= arg
-                    elif code == COMMUNITY_MIN:
-                        ok = max(month - community_since[row], 0) >= arg
-                    elif code == PERMIT_MIN:
-                        permit = permit_month[row]
-                        ok = (-1 if permit == NO_MONTH else month - permit) >= arg
-                    elif code == TENURE:
-                        ok = tenure[row] == arg
-                    elif code == COMMERCIAL:
-                        ok = owns_commercial[row] == (arg == 1)
-                    elif code == AREA_MIN:
+                    elif code == AT_LEAST_REAL and column == FLOOR_AREA_PER_CAPITA_M2:
                         area = <float>(<double>floor_area[row] / <double>max(members[household[row]], 1))
                         ok = area >= floats[k]
-                    else:  # SANCTIONS_MAX
-                        ok = sanctions[row] <= arg
+                    else:
+                        unknown = k
+                        break
                     if not ok:
                         counted = False
                         filled = False
                         break
+                if unknown >= 0:
+                    break
                 if counted:
                     got |= bit
                 if filled:
                     filled_any = True
+            if unknown >= 0:
+                break
             eligible[i] = got
             gap_only[i] = got == 0 and filled_any
+    if unknown >= 0:
+        raise ValueError(
+            f"condition {unknown} has opcode {conditions[unknown, OP]} on column {conditions[unknown, COLUMN]}, "
+            "which the kernel does not evaluate"
+        )
 
 
 def choose(

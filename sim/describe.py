@@ -27,6 +27,8 @@ from sim.atomic import atomic_write_text
 from sim.documents import cite
 from sim.errors import SimError
 from sim.months import month_label
+from sim.rules.condition_kinds import CONDITION_KINDS, count_rule_words, plain_number
+from sim.rules.vocabulary import in_order
 from sim.scenario.deprecations import deprecation_notes
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import (
@@ -52,12 +54,6 @@ LANGS = ("zh", "en")
 I18N_DIR = Path(__file__).resolve().parents[1] / "ui" / "i18n"
 """Where the label files live (``zh.yaml``, ``en.yaml``)."""
 
-MONTH_FIELDS = (
-    "residence_months_min",
-    "employment_months_min",
-    "community_months_min",
-)
-
 
 # ------------------------------------------------------------------------------------- labels
 
@@ -72,6 +68,15 @@ class Labels:
     def get(self, section: str, key: str) -> str:
         """The label of ``key`` in ``section``; the key itself when there is none."""
         return str(self.data.get(section, {}).get(key, key))
+
+    def key(self, dotted: str) -> str:
+        """The label at a dotted key path (``app.explain.yes``); the path itself when there is none."""
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return dotted
+            node = node[part]
+        return str(node)
 
     def phrase(self, name: str, **values: object) -> str:
         """Fill the template ``phrases.name`` with ``values``."""
@@ -109,12 +114,6 @@ def _lv(lab: Labels, label: str, value: str = "") -> str:
     return lab.phrase("label_value", label=label, value=value).rstrip()
 
 
-def _num(value: float) -> str:
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:g}"
-
-
 def _persons(value: float) -> str:
     return f"{round(value):,}"
 
@@ -127,61 +126,16 @@ def _sources(source: str | tuple[str, ...]) -> list[str]:
 
 def count_rule(rule: CountRule, lab: Labels) -> str:
     """A counting rule as a phrase: "36 consecutive months before application", ..."""
-    if rule.count == "continuous":
-        text = lab.phrase("continuous", months=rule.months)
-        if rule.back_paid_max:
-            text += lab.phrase("continuous_back_paid", n=rule.back_paid_max)
-    elif rule.window is not None:
-        text = lab.phrase("cumulative_window", months=rule.months, window=rule.window)
-    else:
-        text = lab.phrase("cumulative_all", months=rule.months)
-    if rule.recognised_in:
-        text += lab.phrase("recognised_in", regions=lab.join(f"`{r}`" for r in rule.recognised_in))
-    if rule.counted_from is not None:
-        text += lab.phrase("counted_from", month=month_label(rule.counted_from))
-    return text
+    return count_rule_words(rule, lab)
 
 
 def conditions(route: Conditions, lab: Labels) -> list[str]:
-    """Each condition of a route as "label: value"."""
-    parts: list[tuple[str, str]] = []
-    if route.joins is not None:
-        parts.append(("joins", lab.phrase("joins", relative=lab.get("joins", route.joins))))
-    if route.education_min is not None:
-        parts.append(("education_min", lab.phrase("or_above", level=lab.get("education", route.education_min))))
-    if route.skill_min is not None:
-        parts.append(("skill_min", lab.phrase("or_above", level=lab.get("skill", route.skill_min))))
-    if route.graduated_within_years is not None:
-        years = route.graduated_within_years
-        within = lab.phrase("graduated_within_one") if years == 1 else lab.phrase("graduated_within", years=_num(years))
-        parts.append(("graduated_within_years", within))
-    if route.age_min is not None:
-        parts.append(("age_min", lab.phrase("age_min", years=route.age_min)))
-    if route.age_max is not None:
-        parts.append(("age_max", lab.phrase("age_max", years=route.age_max)))
-    for kind in ("social_insurance", "tax"):
-        rule = getattr(route, kind)
-        if rule is not None:
-            parts.append((kind, count_rule(rule, lab)))
-    for name in MONTH_FIELDS:
-        months = getattr(route, name)
-        if months is not None:
-            parts.append((name, lab.phrase("months_min", months=months)))
-    if route.residence_permit_months_min is not None:
-        months = route.residence_permit_months_min
-        held = lab.phrase("permit_months", months=months) if months else lab.phrase("permit_held")
-        parts.append(("residence_permit_months_min", held))
-    if route.tenure is not None:
-        parts.append(("tenure", lab.get("tenure", route.tenure)))
-    if route.owns_commercial_property is not None:
-        owns = "owns_commercial" if route.owns_commercial_property else "owns_no_commercial"
-        parts.append(("owns_commercial_property", lab.phrase(owns)))
-    if route.floor_area_per_capita_m2_min is not None:
-        area = lab.phrase("floor_area", m2=_num(route.floor_area_per_capita_m2_min))
-        parts.append(("floor_area_per_capita_m2_min", area))
-    if route.sanctions_max is not None:
-        parts.append(("sanctions_max", lab.phrase("sanctions_max", n=route.sanctions_max)))
-    return [lab.phrase("label_value", label=lab.get("fields", key), value=value) for key, value in parts]
+    """Each condition of a route as "label: value", in the words of its kind's entry."""
+    return [
+        lab.phrase("label_value", label=lab.get("fields", kind.name), value=kind.words(value, lab))
+        for kind in in_order(CONDITION_KINDS, counts_last=False)
+        if (value := getattr(route, kind.name)) is not None
+    ]
 
 
 def route_sentence(route: Conditions, lab: Labels) -> str:
@@ -216,11 +170,11 @@ def points_item(item: RateItem | TableItem | BracketsItem | FlagItem, lab: Label
         text = lab.phrase(
             "rate_item",
             quantity=lab.get("quantities", item.of),
-            points=_num(item.points),
+            points=plain_number(item.points),
             per=lab.get("per", item.per),
         )
         if item.cap is not None:
-            text += lab.phrase("rate_cap", cap=_num(item.cap))
+            text += lab.phrase("rate_cap", cap=plain_number(item.cap))
         if item.recognised_in:
             text += lab.phrase("recognised_in", regions=lab.join(f"`{r}`" for r in item.recognised_in))
         if item.counted_from is not None:
@@ -230,19 +184,19 @@ def points_item(item: RateItem | TableItem | BracketsItem | FlagItem, lab: Label
         return text
     if isinstance(item, TableItem):
         values = [
-            lab.phrase("table_value", level=lab.get(item.of, level), points=_num(points))
+            lab.phrase("table_value", level=lab.get(item.of, level), points=plain_number(points))
             for level, points in item.values.items()
         ]
         return lab.phrase("table_item", quantity=lab.get("fields", f"{item.of}_min"), values=lab.join(values))
     if isinstance(item, BracketsItem):
         values = [
-            lab.phrase("bracket_below", below=_num(b.below), points=_num(b.points))
+            lab.phrase("bracket_below", below=plain_number(b.below), points=plain_number(b.points))
             if b.below is not None
-            else lab.phrase("bracket_rest", points=_num(b.points))
+            else lab.phrase("bracket_rest", points=plain_number(b.points))
             for b in item.brackets
         ]
         return lab.phrase("brackets_item", quantity=lab.get("quantities", item.of), values=lab.join(values))
-    return lab.phrase("flag_item", flag=lab.get("flags", item.of), points=_num(item.points))
+    return lab.phrase("flag_item", flag=lab.get("flags", item.of), points=plain_number(item.points))
 
 
 def rounds_sentence(rounds: Rounds | None, lab: Labels) -> str:
@@ -255,7 +209,7 @@ def rounds_sentence(rounds: Rounds | None, lab: Labels) -> str:
     else:
         parts.append(lab.phrase("quota", quota=_persons(rounds.quota_persons)))
     if rounds.threshold is not None:
-        parts.append(lab.phrase("threshold", threshold=_num(rounds.threshold)))
+        parts.append(lab.phrase("threshold", threshold=plain_number(rounds.threshold)))
     tie = lab.get("tie", rounds.tie).format(item=f"`{rounds.tie_break_item}`")
     parts.append(tie)
     return lab.phrase("condition_separator").join(parts)
@@ -562,7 +516,7 @@ def _settings(scenario: Scenario) -> dict[str, str]:
     flat = _flat_settings(data)
     for city_id, city in scenario.cities.items():
         flat[f"cities.{city_id}.migrants"] = _persons(city.migrants)
-        flat[f"cities.{city_id}.inflow_per_month"] = _num(city.inflow_per_month)
+        flat[f"cities.{city_id}.inflow_per_month"] = plain_number(city.inflow_per_month)
     return flat
 
 

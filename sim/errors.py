@@ -6,6 +6,7 @@ found and, where possible, how to fix it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -64,6 +65,28 @@ class PersonFileError(ScenarioError):
 
 class CalibrationError(SimError):
     """A calibration target or fit failed."""
+
+
+class UnknownKindError(SimError, ValueError):
+    """A dispatch met a kind it has no entry for (a condition, a points quantity, a count mode ...).
+
+    Every dispatch over a vocabulary is exhaustive: a kind without an entry is this error, naming
+    it, never a default branch. It is a ``ValueError`` too, so that inside a schema validator it
+    is reported at the key path like any other bad value.
+
+    Parameters
+    ----------
+    what : str
+        What kind of thing it is (``condition``, ``points quantity``, ``count`` ...).
+    name : object
+        The kind that was met.
+    known : iterable of str
+        The kinds there are entries for.
+    """
+
+    def __init__(self, what: str, name: object, known: Iterable[str]) -> None:
+        self.what, self.name, self.known = what, name, tuple(known)
+        super().__init__(f"unknown {what} {shorten(name)}; expected one of {list(self.known)}")
 
 
 class OutputError(SimError):

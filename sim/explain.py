@@ -16,18 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import PersonFileError, Problem, ScenarioError
+from sim.errors import PersonFileError, Problem, ScenarioError, UnknownKindError
 from sim.months import month_label, parse_month
 from sim.person import PersonRecord, check_problems, load_person, person_population, unknown_city_problem
 from sim.population import CHILD, HEAD, MIGRANT, PARENT, SETTLED, SPOUSE, Population
 from sim.rules.channels import JOIN_ROLES, Check, channel_eligible, evaluate_route
+from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.context import RuleContext
 from sim.rules.counting import CountResult
 from sim.rules.points import item_points, quantity, score
 from sim.rules.service import ServiceSteps, effective_service, steps
+from sim.rules.vocabulary import kind_of
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.scenario.schema import (
     CHANNELS,
+    COUNT_MODES,
     EDUCATION_LEVELS,
     SKILL_LEVELS,
     BracketsItem,
@@ -486,12 +489,37 @@ def _describe(
     elif name == "sanctions_max":
         text = f"sanctions: {have}, needs at most {need}"
     else:
-        text = f"{name}: {have}, needs {need}"
+        text = _kind_text(name, have, need)
     return ConditionVerdict(name, ok, have, need, f"{text} {OK if ok else FAIL}", detail)
 
 
+def _kind_text(name: str, have: object, need: object) -> str:
+    """A kind without wording of its own here, in the English words of its entry.
+
+    Raises
+    ------
+    UnknownKindError
+        If ``name`` is not a condition kind.
+    """
+    kind = kind_of(CONDITION_KINDS, name)
+    # Imported here: only a kind without its own wording above needs the label files.
+    from sim.describe import labels
+
+    en = labels("en")
+    have_text = "not given" if have is None else kind.value_words(have, en)
+    return f"{en.get('fields', name)}: {have_text}, needs {kind.value_words(need, en)}"
+
+
+_LEDGER_WORDS = {"social_insurance": "social insurance", "tax": "business tax"}
+"""What ``sim check`` calls the months a counting rule counts, by ledger."""
+
+
 def _count_text(kind: str, rule: CountRule, result: CountResult, row: int, month: int) -> tuple[str, dict[str, Any]]:
-    label = "social insurance" if kind == "social_insurance" else "business tax"
+    if kind not in _LEDGER_WORDS:
+        raise UnknownKindError("counted ledger", kind, _LEDGER_WORDS)
+    if rule.count not in COUNT_MODES:
+        raise UnknownKindError("count", rule.count, COUNT_MODES)
+    label = _LEDGER_WORDS[kind]
     if rule.recognised_in:
         label += f" (with months paid in {', '.join(rule.recognised_in)})"
     have, need = int(result.have[row]), rule.months

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from sim.ledger import BitLedger, Counters
-from sim.scenario.schema import EDUCATION_LEVELS, SKILL_LEVELS
+from sim.scenario.schema import EDUCATION_LEVELS, SKILL_LEVELS, TENURES
 
 NO_MONTH = -1
 """Month value meaning "never" (no permit, not graduated, not settled...)."""
@@ -30,8 +30,8 @@ INACTIVE, MIGRANT, SETTLED, LEFT = 0, 1, 2, 3
 HEAD, SPOUSE, CHILD, PARENT = 0, 1, 2, 3
 # employment
 UNEMPLOYED, INFORMAL, FORMAL = 0, 1, 2
-# tenure
-RENT, OWN = 0, 1
+# tenure, coded by position in the schema's list
+RENT, OWN = TENURES.index("rent"), TENURES.index("own_home")
 NO_CHANNEL = -1
 
 EDUCATION_INDEX = {name: i for i, name in enumerate(EDUCATION_LEVELS)}

@@ -67,7 +67,18 @@ def import_edges(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[Edge]
                 if target is not None and target != module:
                     file = str(path.relative_to(root))
                     edges.append(Edge(module, target, file, node.lineno, module_level))
+                    # Importing ``a.b.c`` runs the package ``a.b`` first: an edge to it too, unless
+                    # the importing module is inside that package (which is already being imported).
+                    for package_name in _packages_of(target):
+                        if package_name in known and not (module + ".").startswith(package_name + "."):
+                            edges.append(Edge(module, package_name, file, node.lineno, module_level))
     return edges
+
+
+def _packages_of(module: str) -> list[str]:
+    """The packages enclosing ``module``, innermost first (``a.b.c`` → ``a.b``, ``a``)."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
 
 
 def _imports(tree: ast.Module) -> list[tuple[ast.Import | ast.ImportFrom, bool]]:
@@ -157,6 +168,21 @@ def test_module_level_imports_have_no_cycle(edges):
 def test_imports_inside_functions_close_no_cycle(edges):
     cycle = find_cycle(edges)
     assert not cycle, describe(cycle)
+
+
+def test_a_cycle_through_a_package_init_is_found(tmp_path):
+    """``sim.rules.kinds`` imports ``sim.scenario.base``, which runs ``sim/scenario/__init__``, which imports it."""
+    package = tmp_path / "sim"
+    for sub in ("rules", "scenario"):
+        (package / sub).mkdir(parents=True)
+        (package / sub / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "scenario" / "__init__.py").write_text("from sim.scenario.schema import Model\n")
+    (package / "scenario" / "schema.py").write_text("from sim.rules.kinds import KINDS\n")
+    (package / "scenario" / "base.py").write_text("BASE = 1\n")
+    (package / "rules" / "kinds.py").write_text("from sim.scenario.base import BASE\n")
+    cycle = find_cycle([e for e in import_edges(tmp_path, ("sim",)) if e.module_level])
+    assert ("sim.rules.kinds", "sim.scenario") in {(e.module, e.target) for e in cycle}
 
 
 def test_a_cycle_through_a_function_level_import_is_found(tmp_path):

@@ -19,12 +19,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.errors import SimError
+from sim.describe import labels
+from sim.errors import SimError, UnknownKindError
 from sim.explain import CheckReport, ConditionVerdict, RouteVerdict, check
 from sim.months import month_label
 from sim.person import PersonRecord, validate_person
+from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.vocabulary import kind_of
 from sim.scenario import Scenario
-from sim.scenario.schema import CHANNELS, EDUCATION_LEVELS, SKILL_LEVELS
+from sim.scenario.schema import CHANNELS, COUNT_MODES, EDUCATION_LEVELS, SKILL_LEVELS
 from ui.i18n import t, t_or
 
 HERE = Path(__file__).resolve().parent
@@ -141,39 +144,49 @@ def _closest(report: CheckReport) -> tuple[str, RouteVerdict] | None:
 
 
 def condition_text(verdict: ConditionVerdict, lang: str) -> str:
-    """One failed condition, translated: what the person has and what the rule needs."""
+    """One failed condition, translated: what the person has and what the rule needs.
+
+    A condition kind's values are worded by its entry (:mod:`sim.rules.condition_kinds`); a
+    counting rule says how it counts. The route's standing (adult, joining a settled relative)
+    is not a kind.
+
+    Raises
+    ------
+    UnknownKindError
+        If the verdict names a condition that is neither a kind nor a route's standing.
+    """
     name = verdict.condition
     field = t_or(f"fields.{name}", lang, name)
     have, need = verdict.have, verdict.need
-    if name in ("social_insurance", "tax"):
-        detail = verdict.detail
-        kind = detail.get("count", "continuous")
-        if kind == "continuous":
-            text = t("app.explain.continuous", lang, field=field, have=have, need=need)
-            if detail.get("broken_at"):
-                text += t("app.explain.broken_at", lang, month=detail["broken_at"])
-            return text
-        if detail.get("window"):
-            return t("app.explain.cumulative_window", lang, field=field, have=have, need=need, window=detail["window"])
-        return t("app.explain.cumulative", lang, field=field, have=have, need=need)
-    if name == "education_min":
-        have, need = t_or(f"education.{have}", lang, str(have)), t_or(f"education.{need}", lang, str(need))
-    elif name == "skill_min":
-        have, need = t_or(f"skill.{have}", lang, str(have)), t_or(f"skill.{need}", lang, str(need))
-    elif name == "tenure":
-        have, need = t_or(f"tenure.{have}", lang, str(have)), t_or(f"tenure.{need}", lang, str(need))
-    elif name == "adult":
+    if name == "adult":
         field = t("app.explain.adult", lang)
+    elif name.startswith("joins_settled_"):
+        have = t("app.explain.none", lang) if have is None else have
+    elif (kind := kind_of(CONDITION_KINDS, name)).counts:
+        return _count_text(verdict, field, lang)
     elif have is None:
         have = t("app.explain.none", lang)
-    if isinstance(have, float):
-        have = f"{have:g}"
-    if isinstance(need, float):
-        need = f"{need:g}"
-    if isinstance(have, bool) or isinstance(need, bool):
-        have = t("app.explain.yes", lang) if have else t("app.explain.no", lang)
-        need = t("app.explain.yes", lang) if need else t("app.explain.no", lang)
+        need = kind.value_words(need, labels(lang))
+    else:
+        have, need = kind.value_words(have, labels(lang)), kind.value_words(need, labels(lang))
     return t("app.explain.condition", lang, field=field, have=have, need=need)
+
+
+def _count_text(verdict: ConditionVerdict, field: str, lang: str) -> str:
+    """A counting rule's verdict: months that count against months needed, and how they count."""
+    detail = verdict.detail
+    have, need = verdict.have, verdict.need
+    kind = detail.get("count", "continuous")
+    if kind == "continuous":
+        text = t("app.explain.continuous", lang, field=field, have=have, need=need)
+        if detail.get("broken_at"):
+            text += t("app.explain.broken_at", lang, month=detail["broken_at"])
+        return text
+    if kind != "cumulative":
+        raise UnknownKindError("count", kind, COUNT_MODES)
+    if detail.get("window"):
+        return t("app.explain.cumulative_window", lang, field=field, have=have, need=need, window=detail["window"])
+    return t("app.explain.cumulative", lang, field=field, have=have, need=need)
 
 
 def _reason(report: CheckReport, lang: str) -> tuple[str, str]:

@@ -21,18 +21,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sim.describe import MONTH_FIELDS
+from sim.errors import UnknownKindError
+from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.vocabulary import ConditionKind, Widget
 from sim.scenario import Scenario, parse_key_path, resolve_timeline
-from sim.scenario.schema import CountRule, PointsChannel, RateItem
+from sim.scenario.schema import COUNT_MODES, CountRule, PointsChannel, RateItem
 
-NUMERIC_CONDITIONS = (
-    *MONTH_FIELDS,
-    "residence_permit_months_min",
-    "age_min",
-    "age_max",
-    "floor_area_per_capita_m2_min",
+OFFERED = tuple(
+    [kind for kind in CONDITION_KINDS.values() if kind.widget is Widget.COUNT_RULE]
+    + [kind for kind in CONDITION_KINDS.values() if kind.widget in (Widget.WHOLE_NUMBER, Widget.NUMBER)]
 )
-"""Numeric route conditions offered as number inputs (when the route has them)."""
+"""Route conditions the editor offers (when the route has them), counting rules first, as their entries say."""
 
 Kind = Literal["count_rule", "number", "points", "quota", "threshold", "processing"]
 
@@ -101,7 +100,7 @@ def editables(scenario: Scenario) -> list[Editable]:
     Returns
     -------
     list of Editable
-        For each route: its social-insurance and tax counting rules and its numeric conditions;
+        For each route: the conditions whose entries offer a widget (counting rules, numbers);
         for each channel its processing months; for a points channel its rate items' points and
         its rounds' quota and threshold.
     """
@@ -112,14 +111,10 @@ def editables(scenario: Scenario) -> list[Editable]:
             base = ("channels", name)
             for route_name, route in channel.routes.items():
                 at = (*base, "routes", route_name)
-                for kind in ("social_insurance", "tax"):
-                    rule = getattr(route, kind)
-                    if rule is not None:
-                        found.append(Editable(city_id, period.index, (*at, kind), "count_rule", count_rule_dict(rule)))
-                for field in NUMERIC_CONDITIONS:
-                    value = getattr(route, field)
+                for kind in OFFERED:
+                    value = getattr(route, kind.name)
                     if value is not None:
-                        found.append(Editable(city_id, period.index, (*at, field), "number", value))
+                        found.append(_condition(city_id, period.index, (*at, kind.name), kind, value))
             if isinstance(channel, PointsChannel):
                 for item_name, item in channel.items.items():
                     if isinstance(item, RateItem):
@@ -139,6 +134,21 @@ def editables(scenario: Scenario) -> list[Editable]:
                 Editable(city_id, period.index, (*base, "processing_months"), "processing", channel.processing_months)
             )
     return found
+
+
+def _condition(city: str, index: int, path: tuple[str, ...], kind: ConditionKind, value: Any) -> Editable:
+    """A route condition as its entry's widget offers it.
+
+    Raises
+    ------
+    UnknownKindError
+        If the entry's widget is not one the editor has.
+    """
+    if kind.widget is Widget.COUNT_RULE:
+        return Editable(city, index, path, "count_rule", count_rule_dict(value))
+    if kind.widget in (Widget.WHOLE_NUMBER, Widget.NUMBER):
+        return Editable(city, index, path, "number", value)
+    raise UnknownKindError(f"editor widget (condition {kind.name!r})", kind.widget, [w.value for w in Widget])
 
 
 def _atomic_depth(path: tuple[Any, ...]) -> int | None:
@@ -251,7 +261,15 @@ def _set(target: dict[str, Any], keys: tuple[Any, ...], value: Any) -> None:
 
 
 def count_rule_value(count: str, months: int, window: int | None, current: Mapping[str, Any]) -> dict[str, Any]:
-    """A counting rule edited to ``count``/``months``/``window``, keeping its other keys where they apply."""
+    """A counting rule edited to ``count``/``months``/``window``, keeping its other keys where they apply.
+
+    Raises
+    ------
+    UnknownKindError
+        If ``count`` is neither ``continuous`` nor ``cumulative``.
+    """
+    if count not in COUNT_MODES:
+        raise UnknownKindError("count", count, COUNT_MODES)
     rule = {k: v for k, v in current.items() if k not in ("count", "months", "window", "back_paid_max")}
     rule["count"] = count
     rule["months"] = int(months)

@@ -18,7 +18,10 @@ import streamlit as st
 
 from sim.describe import diff
 from sim.errors import SimError
+from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.vocabulary import Widget, kind_of
 from sim.scenario import Scenario
+from sim.scenario.schema import COUNT_MODES
 from sim.scenario.yamlsource import MAX_FILE_BYTES
 from ui import library, rules, state
 from ui.i18n import t, t_or
@@ -151,7 +154,7 @@ def _count_rule_widget(
     """The counting rule's widgets; returns the rule and whether it is valid (the reason shown beside it)."""
     count = column.radio(
         t("app.edit.count", lang),
-        ["continuous", "cumulative"],
+        list(COUNT_MODES),
         horizontal=True,
         format_func=lambda c: t(f"app.edit.{c}", lang),
         key=_init(key("count"), current["count"]),
@@ -181,7 +184,7 @@ def _number_widget(column: Any, editable: rules.Editable, current: Any, key: str
     elif editable.kind in ("quota", "threshold", "processing"):
         label = t(f"app.edit.{editable.kind}", lang)
     is_float = isinstance(editable.value, float) or editable.kind in ("points", "threshold")
-    if editable.field == "floor_area_per_capita_m2_min":
+    if editable.kind == "number" and kind_of(CONDITION_KINDS, editable.field).widget is Widget.NUMBER:
         is_float = True
     value = None if current is None else (float(current) if is_float else int(current))
     step = 0.5 if is_float else 1

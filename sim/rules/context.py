@@ -6,12 +6,39 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.errors import UnknownKindError
 from sim.households import household_totals
-from sim.ledger import BitLedger, Counters, window_masks_per_row
-from sim.population import NO_MONTH, Population
+from sim.ledger import HISTORY_MONTHS, BitLedger, Counters, popcount, window_masks, window_masks_per_row
+from sim.population import CHILD, HEAD, NO_MONTH, PARENT, SPOUSE, Population
 from sim.rules.counters import counted, spec_of
-from sim.rules.counting import History, count_ok, filled_count_ok, needs_total
+from sim.rules.counting import CountResult, History, count_ok, evaluate_count, filled_count_ok, needs_total
 from sim.scenario.schema import CountRule
+
+JOIN_ROLES = {"spouse": (HEAD, SPOUSE), "child": (CHILD,), "parent": (PARENT,)}
+"""The household roles of the relatives a family route (``joins``) is open to."""
+
+DERIVED_QUANTITIES = (
+    "age_years",
+    "months_in_city",
+    "community_months",
+    "permit_months",
+    "months_holding_permit",
+    "months_since_graduation",
+    "floor_area_per_capita_m2",
+    "has_spouse",
+)
+"""Per-person quantities a rule reads that the context derives (its properties of the same names)."""
+STORED_QUANTITIES = (
+    "education",
+    "skill",
+    "employed_months",
+    "tenure",
+    "owns_commercial",
+    "sanctions",
+    "honours",
+    "shortage_industry",
+)
+"""Per-person quantities a rule reads as the population stores them."""
 
 
 class Households:
@@ -97,10 +124,89 @@ class RuleContext:
         return np.where(permit == NO_MONTH, -1, self.month - permit)
 
     @cached_property
+    def months_holding_permit(self) -> np.ndarray:
+        """Months a residence permit has been held (0: none), as points items count them."""
+        permit = self.pop.permit_month
+        return np.where(permit == NO_MONTH, 0, self.month - permit)
+
+    @cached_property
+    def has_spouse(self) -> np.ndarray:
+        """Whether the row is a head or spouse whose household has a spouse present."""
+        adults = (self.pop.role == HEAD) | (self.pop.role == SPOUSE)
+        return adults & (self.households.spouses[self.pop.household] > 0)
+
+    @cached_property
     def months_since_graduation(self) -> np.ndarray:
         """Months since graduation (-1: never graduated)."""
         graduated = self.pop.graduated_month
         return np.where(graduated == NO_MONTH, -1, self.month - graduated)
+
+    def quantity(self, name: str) -> np.ndarray:
+        """A per-person quantity by name, one value per row (the names the compiled kernel's columns have).
+
+        Raises
+        ------
+        UnknownKindError
+            If ``name`` is neither a derived nor a stored quantity.
+        """
+        if name in DERIVED_QUANTITIES:
+            return getattr(self, name)
+        if name in STORED_QUANTITIES:
+            return getattr(self.pop, name)
+        raise UnknownKindError("quantity", name, DERIVED_QUANTITIES + STORED_QUANTITIES)
+
+    def related_as(self, relative: str) -> np.ndarray:
+        """Whether each row has a household role that a family route for ``relative`` is open to.
+
+        Raises
+        ------
+        UnknownKindError
+            If ``relative`` is not one of :data:`JOIN_ROLES`.
+        """
+        if relative not in JOIN_ROLES:
+            raise UnknownKindError("relative", relative, JOIN_ROLES)
+        roles = JOIN_ROLES[relative]
+        related = self.pop.role == roles[0]
+        for role in roles[1:]:
+            related |= self.pop.role == role
+        return related
+
+    def evaluate_count(self, kind: str, rule: CountRule) -> CountResult:
+        """A counting rule on ``kind`` months with the figures behind it (see :func:`evaluate_count`)."""
+        return evaluate_count(rule, self.history_for(kind, rule), self.month)
+
+    def paid_months(
+        self,
+        kind: str,
+        recognised_in: tuple[str, ...] = (),
+        counted_from: int | None = None,
+        excluding_study: bool = False,
+    ) -> np.ndarray:
+        """Months of ``kind`` paid from ``counted_from`` on, less those paid before graduation when excluding study.
+
+        Within the last 128 months the bit masks count exactly; a count reaching further back is
+        read from the exact counters (:meth:`count`).
+
+        Returns
+        -------
+        ndarray of float64
+        """
+        if counted_from is None or self.month - counted_from > HISTORY_MONTHS:
+            months = self.count(kind, recognised_in, counted_from).astype(np.float64)
+            if excluding_study:
+                months -= self.count(kind, recognised_in, counted_from, study=True)
+            return months
+        history = self.history(kind, recognised_in)
+        lo_mask, hi_mask = window_masks(max(0, self.month - counted_from))
+        lo, hi = history.lo & lo_mask, history.hi & hi_mask
+        months = popcount(lo, hi).astype(np.float64)
+        if excluding_study:
+            # Months paid before graduation were earned while studying and are deducted.
+            graduated = self.pop.graduated_month
+            since = np.where(graduated == NO_MONTH, HISTORY_MONTHS, self.month - graduated)
+            recent_lo, recent_hi = window_masks_per_row(np.clip(since, 0, HISTORY_MONTHS))
+            months -= popcount(lo & ~recent_lo, hi & ~recent_hi)
+        return months
 
     def count_ok(self, kind: str, rule: CountRule) -> np.ndarray:
         """Verdict of a counting rule on ``kind`` months, computed once per rule and month."""

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.errors import UnknownKindError
 from sim.ledger import HISTORY_MONTHS, popcount, trailing_ones, window_masks
-from sim.scenario.schema import CountRule
+from sim.scenario.schema import COUNT_MODES, CountRule
 
 _UNCAPPED = 1 << 30
 
@@ -75,8 +76,10 @@ def needs_total(rule: CountRule, month: int) -> bool:
     A cumulative rule without a window counted from no date, or from a date more than 128
     months before ``month``; any other rule is a mask over the last 128 months.
     """
-    if rule.count != "cumulative" or rule.window is not None:
+    if rule.count == "continuous" or rule.window is not None:
         return False
+    if rule.count != "cumulative":
+        raise UnknownKindError("count", rule.count, COUNT_MODES)
     return rule.counted_from is None or month - rule.counted_from > HISTORY_MONTHS
 
 
@@ -111,6 +114,8 @@ def evaluate_count(rule: CountRule, history: History, month: int) -> CountResult
         if rule.months > countable:
             gap = np.where(streak >= countable, countable + 1, gap).astype(np.int16)
         return CountResult(unbroken & within_cap, streak, rule.months, gap, back)
+    if rule.count != "cumulative":
+        raise UnknownKindError("count", rule.count, COUNT_MODES)
     if needs_total(rule, month):
         if history.total is None:
             raise ValueError(f"{rule} counts further back than 128 months: its history needs the exact total")

@@ -8,29 +8,43 @@ and evaluates every route of every channel for one person at a time in compiled 
 ``tests/rules/test_kernel.py``.
 
 Verdicts come back as one byte per person, bit ``c`` for channel ``c`` of
-:data:`sim.scenario.schema.CHANNELS`. The instruction set (``Op``, ``Mode``, ``Ledger``) is
-defined once, in ``sim/_loops.pyx``, whose loop runs the programs.
+:data:`sim.scenario.schema.CHANNELS`. The instruction set (``Op``, ``Column``, ``Mode``,
+``Ledger``) is defined once, in ``sim/_loops.pyx``, whose loop runs the programs; a condition's
+instruction is the compiled form its entry of :mod:`sim.rules.condition_kinds` declares.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
 from sim import _loops
-from sim._loops import Ledger, Mode, Op
+from sim._loops import Column, Ledger, Mode, Op
+from sim.errors import UnknownKindError
 from sim.ledger import HISTORY_MONTHS, CounterSpec, window_masks
-from sim.population import EDUCATION_INDEX, MINOR_AGE, NO_CHANNEL, OWN, RENT, SKILL_INDEX, Population
-from sim.rules.channels import JOIN_ROLES
-from sim.rules.context import Households
+from sim.population import MINOR_AGE, NO_CHANNEL, Population
+from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.context import JOIN_ROLES, Households
 from sim.rules.counters import spec_of
 from sim.rules.counting import filled_cap, needs_total
-from sim.scenario.schema import CHANNELS, Conditions, CountRule, PointsChannel
+from sim.rules.vocabulary import Compare, Compiled, Count, Joins, in_order
+from sim.scenario.schema import CHANNELS, COUNT_MODES, Conditions, CountRule, PointsChannel
 from sim.scenario.timeline import RulePeriod
 from sim.threads import in_two_halves
 
 POINTS = CHANNELS.index("points")
+REAL_COLUMNS = (Column.FLOOR_AREA_PER_CAPITA_M2,)
+"""Columns of real values, read by ``at_least_real`` (the others are integers)."""
+_LOWEST, _HIGHEST = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+RANGES = {
+    "at_least": lambda arg: (arg, _HIGHEST),
+    "at_most": lambda arg: (_LOWEST, arg),
+    "equals": lambda arg: (arg, arg),
+    "within": lambda arg: (0, arg),
+}
+"""The integer comparisons of :class:`sim.rules.vocabulary.Compare` as the ``IN_RANGE`` instruction's bounds."""
 SPLIT_MIN = 1 << 15
 """Calls over at least this many rows evaluate them in two halves at once (see :mod:`sim.threads`)."""
 
@@ -44,15 +58,16 @@ class Program:
     routes : ndarray of int64, shape (routes, 3)
         Channel index, first and one-past-last condition of each route, routes of a channel
         consecutive, channels in :data:`CHANNELS` order.
-    conditions : ndarray of int64, shape (conditions, 8)
-        One row per condition: opcode, integer argument and, for counting rules, ledger kind,
-        bit mask of recognised regions, counting mode, months needed, back-paid cap and the cap
-        on months lived that the "had every gap been paid" verdict applies. A counting rule that
-        reads an exact count (mode ``TOTAL``) has as argument the column of its counter, or -1
-        for the ledger's own lifetime counter.
+    conditions : ndarray of int64, shape (conditions, 10)
+        One row per condition: opcode, column compared, integer argument (the low bound of a
+        range), the range's high bound and, for counting rules, ledger kind, bit mask of
+        recognised regions, counting mode, months needed, back-paid cap and the cap on months
+        lived that the "had every gap been paid" verdict applies. A counting rule that reads an
+        exact count (mode ``TOTAL``) has as argument the column of its counter, or -1 for the
+        ledger's own lifetime counter.
     floats : ndarray of float64
-        Floating argument per condition (the floor-area minimum, rounded to ``float32`` as the
-        array comparison does).
+        Real argument per condition (of ``at_least_real``: the floor-area minimum, rounded to
+        ``float32`` as the array comparison does).
     masks : ndarray of uint64, shape (conditions, 2)
         The ``(lo, hi)`` window of each counting rule.
     first_channel : ndarray of int8, shape (256,)
@@ -98,8 +113,16 @@ def compile_period(
     floats: list[float] = []
     masks: list[tuple[int, int]] = []
 
-    def add(op: int, arg: int = 0, value: float = 0.0, count: list[int] | None = None, mask=(0, 0)) -> None:
-        conditions.append([op, arg, *(count or [0] * 6)])
+    def add(
+        op: int,
+        column: int = 0,
+        arg: int = 0,
+        high: int = 0,
+        value: float = 0.0,
+        count: list[int] | None = None,
+        mask=(0, 0),
+    ) -> None:
+        conditions.append([op, column, arg, high, *(count or [0] * 6)])
         floats.append(value)
         masks.append(mask)
 
@@ -123,7 +146,7 @@ def compile_period(
             first_channel[bits] = POINTS
     return Program(
         np.array(routes, np.int64).reshape(-1, 3),
-        np.array(conditions, np.int64).reshape(-1, 8),
+        np.array(conditions, np.int64).reshape(-1, 10),
         np.array(floats, np.float64),
         np.array(masks, np.uint64).reshape(-1, 2),
         first_channel,
@@ -136,7 +159,7 @@ def counts_from_a_date(period: RulePeriod) -> bool:
         rule is not None and rule.counted_from is not None
         for _, channel in period.channels()
         for conditions in channel.routes.values()
-        for rule in (conditions.social_insurance, conditions.tax)
+        for rule in (getattr(conditions, kind.name) for kind in CONDITION_KINDS.values() if kind.counts)
     )
 
 
@@ -145,41 +168,64 @@ def _compile_route(c: Conditions, month: int, regions: dict[str, int], counters:
 
     Joining a settled relative rarely holds and being an adult nearly always does, so the one
     comes first and the other after the other plain conditions; counting rules, which also
-    give the "had every gap been paid" verdict, come last.
+    give the "had every gap been paid" verdict, come last (see
+    :func:`sim.rules.vocabulary.in_order`).
     """
-    if c.joins is not None:
-        add(Op.JOINS, sum(1 << role for role in JOIN_ROLES[c.joins]))
-    if c.education_min is not None:
-        add(Op.EDUCATION_MIN, EDUCATION_INDEX[c.education_min])
-    if c.skill_min is not None:
-        add(Op.SKILL_MIN, SKILL_INDEX[c.skill_min])
-    if c.graduated_within_years is not None:
-        add(Op.GRADUATED_WITHIN, round(c.graduated_within_years * 12))
-    if c.age_min is not None:
-        add(Op.AGE_MIN, c.age_min)
-    if c.age_max is not None:
-        add(Op.AGE_MAX, c.age_max)
-    for op, need in (
-        (Op.RESIDENCE_MIN, c.residence_months_min),
-        (Op.EMPLOYMENT_MIN, c.employment_months_min),
-        (Op.COMMUNITY_MIN, c.community_months_min),
-        (Op.PERMIT_MIN, c.residence_permit_months_min),
-    ):
-        if need is not None:
-            add(op, need)
-    if c.tenure is not None:
-        add(Op.TENURE, RENT if c.tenure == "rent" else OWN)
-    if c.owns_commercial_property is not None:
-        add(Op.COMMERCIAL, int(c.owns_commercial_property))
-    if c.floor_area_per_capita_m2_min is not None:
-        add(Op.AREA_MIN, value=float(np.float32(c.floor_area_per_capita_m2_min)))
-    if c.sanctions_max is not None:
-        add(Op.SANCTIONS_MAX, c.sanctions_max)
-    if c.joins is None:
-        add(Op.ADULT, MINOR_AGE)
-    for kind, rule in ((Ledger.SOCIAL_INSURANCE, c.social_insurance), (Ledger.TAX, c.tax)):
-        if rule is not None:
-            _compile_count(kind, rule, month, regions, counters, add)
+    standing_added = False
+    for kind in in_order(CONDITION_KINDS, counts_last=True):
+        if kind.counts and not standing_added and c.joins is None:
+            add(Op.IN_RANGE, Column.AGE_YEARS, *RANGES["at_least"](MINOR_AGE))
+            standing_added = True
+        value = getattr(c, kind.name)
+        if value is not None:
+            _compile_condition(kind.name, kind.compiled, value, month, regions, counters, add)
+    if not standing_added and c.joins is None:
+        add(Op.IN_RANGE, Column.AGE_YEARS, *RANGES["at_least"](MINOR_AGE))
+
+
+def _compile_condition(
+    name: str,
+    compiled: Compiled,
+    value: object,
+    month: int,
+    regions: dict[str, int],
+    counters: tuple[CounterSpec, ...],
+    add,
+) -> None:
+    """One condition as an instruction of the kernel.
+
+    Raises
+    ------
+    UnknownKindError
+        If the compiled form, its opcode or its column is not one the kernel has.
+    """
+    if isinstance(compiled, Compare):
+        column = _member(Column, compiled.column, name)
+        if compiled.op == "at_least_real" and column in REAL_COLUMNS:
+            add(Op.AT_LEAST_REAL, column, value=compiled.argument(value))
+        elif compiled.op in RANGES and column not in REAL_COLUMNS:
+            low, high = RANGES[compiled.op](int(compiled.argument(value)))
+            add(Op.IN_RANGE, column, low, high)
+        else:
+            known = ["at_least_real"] if column in REAL_COLUMNS else list(RANGES)
+            raise UnknownKindError(f"comparison of column {compiled.column!r} (condition {name!r})", compiled.op, known)
+    elif isinstance(compiled, Count):
+        _compile_count(_member(Ledger, compiled.ledger, name), value, month, regions, counters, add)
+    elif isinstance(compiled, Joins):
+        add(Op.JOINS, 0, sum(1 << role for role in JOIN_ROLES[value]))
+    else:
+        raise UnknownKindError(
+            f"compiled form (condition {name!r})", type(compiled).__name__, ("Compare", "Count", "Joins")
+        )
+
+
+def _member(enum: type[IntEnum], name: str, condition: str) -> IntEnum:
+    """The member of a compiled enumeration (``Op``, ``Column``, ``Ledger``) named ``name`` in lower case."""
+    try:
+        return enum[name.upper()]
+    except KeyError:
+        known = [member.name.lower() for member in enum]
+        raise UnknownKindError(f"{enum.__name__.lower()} (condition {condition!r})", name, known) from None
 
 
 def _compile_count(
@@ -193,6 +239,8 @@ def _compile_count(
     if rule.count == "continuous":
         mode = Mode.NEVER if rule.months > countable else Mode.CONTINUOUS
         window = rule.months
+    elif rule.count != "cumulative":
+        raise UnknownKindError("count", rule.count, COUNT_MODES)
     elif needs_total(rule, month):
         mode, window = Mode.TOTAL, 0
         name = "social_insurance" if kind == Ledger.SOCIAL_INSURANCE else "tax"
@@ -208,7 +256,7 @@ def _compile_count(
         window = min(rule.window or HISTORY_MONTHS, countable)
     lo, hi = window_masks(window)
     row = [kind, region_bits, mode, rule.months, rule.back_paid_max, filled_cap(rule, month)]
-    add(Op.COUNT, column, count=row, mask=(int(lo), int(hi)))
+    add(Op.COUNT, 0, column, count=row, mask=(int(lo), int(hi)))
 
 
 def verdict_bits(
@@ -237,46 +285,11 @@ def verdict_bits(
         Whether the row qualifies for no channel but would for one had every gap in its
         contributions been paid (``if_filled`` of :func:`sim.rules.channels.channel_verdicts`).
     """
-    regions = pop.region_paid
-    region_lo = [r.lo for r in regions]
-    region_hi = [r.hi for r in regions]
     rows = np.asarray(rows, np.int64)
     eligible = np.zeros(len(rows), np.uint8)
     gap_only = np.zeros(len(rows), bool)
-    columns = (
-        month,
-        program.routes,
-        program.conditions,
-        program.floats,
-        program.masks,
-        pop.birth_month,
-        pop.role,
-        pop.household,
-        households.has_settled_adult.view(np.uint8),
-        households.members,
-        pop.education,
-        pop.skill,
-        pop.graduated_month,
-        pop.city_since,
-        pop.employed_months,
-        pop.community_since,
-        pop.permit_month,
-        pop.tenure,
-        pop.owns_commercial.view(np.uint8),
-        pop.floor_area_m2,
-        pop.sanctions,
-        pop.social_insurance.lo,
-        pop.social_insurance.hi,
-        pop.social_insurance.lifetime,
-        pop.back_paid.lo,
-        pop.back_paid.hi,
-        pop.tax.lo,
-        pop.tax.hi,
-        pop.tax.lifetime,
-        region_lo,
-        region_hi,
-        pop.counters.values,
-    )
+    persons = _loops.Persons(pop, households)
+    tables = (month, program.routes, program.conditions, program.floats, program.masks, persons)
     flags = gap_only.view(np.uint8)
-    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *columns, eligible[a:b], flags[a:b]))
+    in_two_halves(len(rows), SPLIT_MIN, lambda a, b: _loops.verdicts(rows[a:b], *tables, eligible[a:b], flags[a:b]))
     return eligible, gap_only

@@ -7,63 +7,60 @@ is left out is inherited, a key set to ``null`` is removed (see :mod:`sim.scenar
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Annotated, ClassVar, Literal, get_args
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
-    PlainSerializer,
     Tag,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from sim.errors import shorten
 from sim.limits import MAX_AGENTS, MAX_MONTHS
-from sim.months import month_label, parse_date, parse_month
+from sim.months import month_label, parse_month
 from sim.provinces import PROVINCES
+from sim.rules.condition_kinds import CONDITION_KINDS
+from sim.rules.item_quantities import BRACKETS_ONLY, ITEM_FLAGS, ITEM_QUANTITIES, RATE_QUANTITIES, item_quantity
+from sim.rules.vocabulary import condition_fields
 from sim.scenario.person_data import MAX_DISTRICTS, AttributeSpec, District, IncomeTaxSpec
+from sim.value_types import (
+    COUNT_MODES,
+    EDUCATION_ALIASES,
+    EDUCATION_LEVELS,
+    MAX_WINDOW_MONTHS,
+    SKILL_LEVELS,
+    TENURES,
+    CountMode,
+    CountRule,
+    Date,
+    Education,
+    MonthIndex,
+    Skill,
+    StrictModel,
+    Tenure,
+)
 
-EducationLevel = Literal[
-    "none",
-    "primary",
-    "junior_secondary",
-    "senior_secondary",
-    "college",
-    "bachelor",
-    "master",
-    "doctorate",
+__all__ = [  # the base types, re-exported: the schema is where they are imported from
+    "COUNT_MODES",
+    "EDUCATION_ALIASES",
+    "EDUCATION_LEVELS",
+    "MAX_WINDOW_MONTHS",
+    "SKILL_LEVELS",
+    "TENURES",
+    "CountMode",
+    "CountRule",
+    "Date",
+    "Education",
+    "MonthIndex",
+    "Skill",
+    "StrictModel",
+    "Tenure",
 ]
-EDUCATION_ALIASES = {"postgraduate": "master"}
-"""Deprecated education levels, read as the level they stand for.
-
-``postgraduate`` (研究生) was one level before ``master`` and ``doctorate`` were told apart:
-as a minimum or a population share it is ``master`` (a doctorate is above it); a points table
-that gives ``postgraduate`` scores both (see :func:`education_table_alias`).
-"""
-
-
-def education_alias(value: object) -> object:
-    """An education level with a deprecated name replaced by the level it stands for."""
-    return EDUCATION_ALIASES.get(value, value) if isinstance(value, str) else value
-
-
-Education = Annotated[EducationLevel, BeforeValidator(education_alias)]
-"""An education level; ``postgraduate`` is read as ``master`` (deprecated)."""
-
-Skill = Literal["none", "junior", "intermediate", "senior", "technician", "senior_technician"]
-
-EDUCATION_LEVELS: tuple[str, ...] = get_args(EducationLevel)
-"""Ordered education levels; ``senior_secondary`` includes secondary vocational and technical schools."""
-
-SKILL_LEVELS: tuple[str, ...] = get_args(Skill)
-"""Ordered vocational skill (职业资格) levels."""
 
 CHANNELS = (
     "talent",
@@ -78,14 +75,6 @@ CHANNELS = (
 """Settlement channels, in the order they are tried when a person qualifies for several."""
 
 
-MonthIndex = Annotated[int, BeforeValidator(parse_month), PlainSerializer(month_label, return_type=str)]
-"""A month given as ``YYYY-MM`` or a date; stored as an integer month index, written back as ``YYYY-MM``."""
-
-Date = Annotated[dt.date, BeforeValidator(parse_date)]
-
-MAX_WINDOW_MONTHS = 128
-"""Longest counting window: the ledgers keep the last 128 months as bits."""
-
 MAX_POINTS = 1_000_000
 """Largest absolute points value, cap or threshold (schemes use tens to hundreds of points)."""
 MAX_PERSONS = 500_000_000
@@ -99,15 +88,6 @@ Points = Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
 """A number of points, finite and bounded."""
 Logit = Annotated[float, Field(ge=-MAX_LOGIT, le=MAX_LOGIT)]
 """A coefficient of the intention logit."""
-
-
-class StrictModel(BaseModel):
-    """Base for every scenario model: unknown keys are errors, models are immutable, numbers are finite."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
-    atomic: ClassVar[bool] = False
-    """Whether a later rule set replaces this object whole instead of merging into it."""
 
 
 class Bilingual(StrictModel):
@@ -195,108 +175,39 @@ class Assumption(StrictModel):
     reason: Text = Field(description="Why the value was chosen; in both languages or one.")
 
 
-# --------------------------------------------------------------------------------------- counting
-
-
-class CountRule(StrictModel):
-    """A contribution-counting rule (社保/税款缴纳年限).
-
-    ``continuous``: the ``months`` months before the application month are all paid
-    (连续N个月); back-paid (补缴) months count only up to ``back_paid_max``.
-    ``cumulative``: at least ``months`` paid months within the last ``window`` months
-    (W个月内累计M个月); no ``window`` means the whole recorded history.
-    """
-
-    atomic: ClassVar[bool] = True
-
-    count: Literal["continuous", "cumulative"]
-    months: int = Field(ge=1, le=600, description="Required paid months (N or M).")
-    window: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_WINDOW_MONTHS,
-        description="W, months; cumulative only.",
-    )
-    back_paid_max: int = Field(
-        default=0,
-        ge=0,
-        le=MAX_WINDOW_MONTHS,
-        description="Back-paid months tolerated inside a continuous run.",
-    )
-    recognised_in: tuple[str, ...] = Field(default=(), description="Regions whose cities' months count too (累计互认).")
-    counted_from: MonthIndex | None = Field(default=None, description="Months before this date do not count.")
-
-    def of_kind_counts(self) -> bool:
-        """Whether the rule counts paid months (always true; see :meth:`RateItem.of_kind_counts`)."""
-        return True
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CountRule:
-        if self.count == "continuous":
-            if self.window is not None:
-                raise ValueError("a continuous rule has no window: use count: cumulative for 'M months within W'")
-            if self.months > MAX_WINDOW_MONTHS:
-                raise ValueError(f"continuous months must be at most {MAX_WINDOW_MONTHS}, got {self.months}")
-        else:
-            if self.back_paid_max:
-                raise ValueError(
-                    "back_paid_max applies to continuous rules; cumulative rules count back-paid months as paid"
-                )
-            if self.window is not None and self.window < self.months:
-                raise ValueError(
-                    f"window ({self.window}) must be at least months ({self.months}): "
-                    f"{self.months} paid months cannot fit in {self.window}"
-                )
-        return self
-
-
 # ------------------------------------------------------------------------------------- conditions
 
 
-class Conditions(StrictModel):
-    """Conditions of one route into a channel; all must hold. Absent means no condition.
-
-    A route restated in a later rule set replaces the earlier route whole, so a route reads
-    as the regulation states it on that date.
-    """
+class _Route(StrictModel):
+    """What ``Conditions`` adds to its fields (which :data:`sim.rules.condition_kinds.CONDITION_KINDS` declares)."""
 
     atomic: ClassVar[bool] = True
 
-    education_min: Education | None = None
-    skill_min: Skill | None = None
-    graduated_within_years: float | None = Field(default=None, gt=0, le=60)
-    age_min: int | None = Field(default=None, ge=0, le=120)
-    age_max: int | None = Field(default=None, ge=0, le=120)
-    social_insurance: CountRule | None = None
-    tax: CountRule | None = None
-    residence_months_min: int | None = Field(default=None, ge=0, le=600)
-    employment_months_min: int | None = Field(default=None, ge=0, le=600)
-    community_months_min: int | None = Field(default=None, ge=0, le=600)
-    residence_permit_months_min: int | None = Field(default=None, ge=0, le=600)
-    tenure: Literal["rent", "own_home"] | None = None
-    owns_commercial_property: bool | None = None
-    floor_area_per_capita_m2_min: float | None = Field(default=None, gt=0, le=500)
-    sanctions_max: int | None = Field(default=None, ge=0, le=100)
-    joins: Literal["spouse", "child", "parent"] | None = Field(
-        default=None,
-        description="Family route: the person joins a settled relative of this kind.",
-    )
-    source: str = ""
-
     @model_validator(mode="after")
-    def _ages(self) -> Conditions:
-        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
-            raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
-        if self.tax is not None and self.tax.recognised_in:
-            raise ValueError("tax.recognised_in is not supported: only social-insurance months are recorded per region")
-        years = self.graduated_within_years
-        if years is not None and abs(years * 12 - round(years * 12)) > 1e-9:
-            # Graduation is recorded by month: a fraction of a month could only be rounded.
-            raise ValueError(
-                f"graduated_within_years ({years:g}) is not a whole number of months ({years * 12:g}); "
-                f"write {round(years * 12) / 12:g} years ({round(years * 12)} months) or another multiple of 1/12"
-            )
+    def _consistent(self) -> _Route:
+        age_min, age_max = getattr(self, "age_min", None), getattr(self, "age_max", None)
+        if age_min is not None and age_max is not None and age_min > age_max:
+            raise ValueError(f"age_min ({age_min}) is above age_max ({age_max})")
+        for name, kind in CONDITION_KINDS.items():
+            value = getattr(self, name)
+            if value is not None and kind.validate is not None:
+                kind.validate(value)
         return self
+
+
+Conditions = create_model(
+    "Conditions",
+    __base__=_Route,
+    __module__=__name__,
+    __doc__="""Conditions of one route into a channel; all must hold. Absent means no condition.
+
+    A route restated in a later rule set replaces the earlier route whole, so a route reads
+    as the regulation states it on that date. The keys are the condition kinds of
+    :data:`sim.rules.condition_kinds.CONDITION_KINDS`, and ``source``.
+    """,
+    **condition_fields(CONDITION_KINDS),
+    source=(str, ""),
+)
 
 
 Dependant = Literal["spouse", "minor_children"]
@@ -365,23 +276,12 @@ class Channel(StrictModel):
 
 # ----------------------------------------------------------------------------------------- points
 
-RateQuantity = Literal[
-    "social_insurance_months",
-    "residence_months",
-    "employment_months",
-    "tax_months",
-    "residence_permit_months",
-    "community_months",
-    "honours",
-    "sanctions",
-]
-FlagQuantity = Literal[
-    "rents_home",
-    "owns_home",
-    "shortage_industry",
-    "owns_commercial_property",
-    "has_spouse",
-]
+RateQuantity = Literal[RATE_QUANTITIES]
+"""Quantities a ``rate`` item scores: the entries of :data:`sim.rules.item_quantities.ITEM_QUANTITIES`."""
+FlagQuantity = Literal[tuple(ITEM_FLAGS)]
+"""Attributes a ``flag`` item scores: the entries of :data:`sim.rules.item_quantities.ITEM_FLAGS`."""
+LEVELS: dict[str, tuple[str, ...]] = {"education": EDUCATION_LEVELS, "skill": SKILL_LEVELS}
+"""The ordered levels a ``table`` item scores, by its ``of``."""
 
 
 class RateItem(StrictModel):
@@ -404,26 +304,23 @@ class RateItem(StrictModel):
 
     def of_kind_counts(self) -> bool:
         """Whether the item counts paid months, so that a counted-from date applies to it."""
-        return self.of in ("social_insurance_months", "tax_months")
+        return item_quantity(self.of).paid_months
 
     @model_validator(mode="after")
     def _units(self) -> RateItem:
-        counts = self.of in ("honours", "sanctions")
-        if counts != (self.per == "count"):
-            expected = "count" if counts else "month or year"
+        quantity = item_quantity(self.of)
+        if self.per not in quantity.per:
+            expected = " or ".join(quantity.per)
             raise ValueError(f"'{self.of}' is counted per {expected}, got per: {self.per}")
-        if (self.counted_from is not None or self.recognised_in or self.excluding_study) and self.of not in (
-            "social_insurance_months",
-            "tax_months",
-        ):
+        if (self.counted_from is not None or self.recognised_in or self.excluding_study) and not quantity.paid_months:
+            paid = " and ".join(name for name, q in ITEM_QUANTITIES.items() if q.paid_months)
             raise ValueError(
-                "counted_from, recognised_in and excluding_study apply to social_insurance_months "
-                f"and tax_months only, not to '{self.of}'"
+                f"counted_from, recognised_in and excluding_study apply to {paid} only, not to '{self.of}'"
             )
-        if self.recognised_in and self.of != "social_insurance_months":
+        if self.recognised_in and not quantity.regional:
+            regional = ", ".join(name for name, q in ITEM_QUANTITIES.items() if q.regional)
             raise ValueError(
-                "recognised_in applies to social_insurance_months only: only social-insurance months "
-                "are recorded per region"
+                f"recognised_in applies to {regional} only: only social-insurance months are recorded per region"
             )
         return self
 
@@ -470,7 +367,7 @@ class TableItem(StrictModel):
 
     @model_validator(mode="after")
     def _known_levels(self) -> TableItem:
-        levels = EDUCATION_LEVELS if self.of == "education" else SKILL_LEVELS
+        levels = LEVELS[self.of]
         unknown = sorted(set(self.values) - set(levels))
         if unknown:
             raise ValueError(f"unknown {self.of} levels {unknown}; expected some of {list(levels)}")
@@ -490,7 +387,7 @@ class BracketsItem(StrictModel):
     atomic: ClassVar[bool] = True
 
     kind: Literal["brackets"]
-    of: Literal["age_years"] | RateQuantity
+    of: Literal[BRACKETS_ONLY] | RateQuantity
     brackets: tuple[Bracket, ...] = Field(min_length=1)
     source: str = ""
 
@@ -517,6 +414,8 @@ class FlagItem(StrictModel):
 
 
 PointsItem = Annotated[RateItem | TableItem | BracketsItem | FlagItem, Field(discriminator="kind")]
+ITEM_KINDS = ("rate", "table", "brackets", "flag")
+"""The kinds of points items (the ``kind`` that selects the model)."""
 
 
 class Rounds(StrictModel):

@@ -55,3 +55,23 @@ def test_a_stock_more_than_ten_percent_and_four_standard_errors_apart_is_a_disag
     # 1,000 against 1,200 agents eligible a month: 18 % apart, 4.3 standard errors.
     problems = engine.disagreements(_totals(400, 1000 * 12), _totals(400, 1200 * 12), 1, months=12)
     assert len(problems) == 1 and problems[0].startswith("eligible_any")
+
+
+def test_the_mesa_reference_refuses_a_kind_it_does_not_implement():
+    """A condition, count, quantity or flag added to the engine stops the comparison until the reference has it."""
+    import mesa_reference
+    from pydantic import create_model
+
+    from sim.scenario.schema import Conditions, CountRule, FlagItem, RateItem
+
+    later = create_model("Later", __base__=Conditions, height_cm_min=(int | None, None))
+    with pytest.raises(mesa_reference.UnsupportedKindError, match="route condition 'height_cm_min'"):
+        mesa_reference.compile_route(later(height_cm_min=170), {})
+    assert mesa_reference.compile_route(Conditions(age_min=20), {}) is not None
+    rolling = CountRule.model_construct(count="rolling", months=12, window=None, back_paid_max=0, recognised_in=())
+    with pytest.raises(mesa_reference.UnsupportedKindError, match="count 'rolling'"):
+        mesa_reference.compile_count(rolling.model_copy(update={"counted_from": None}), "tax", {})
+    with pytest.raises(mesa_reference.UnsupportedKindError, match="points flag 'owns_car'"):
+        mesa_reference.compile_item(FlagItem.model_construct(kind="flag", of="owns_car", points=1), {})
+    with pytest.raises(mesa_reference.UnsupportedKindError, match="points quantity 'patents'"):
+        mesa_reference.compile_item(RateItem.model_construct(kind="rate", of="patents", points=1, per="count"), {})
