@@ -389,7 +389,11 @@ def _points(channel: PointsChannel, ctx: RuleContext, row: int, preconditions: b
         amount = None
         if isinstance(item, RateItem | BracketsItem):
             amount = float(quantity(item.of, ctx, item if isinstance(item, RateItem) else None)[row])
-        items.append(PointsItemVerdict(name, item.kind, item.of, round(float(item_points(item, ctx)[row]), 4), amount))
+        items.append(
+            PointsItemVerdict(
+                name, item.kind, item.of, round(float(item_points(item, ctx, channel.items)[row]), 4), amount
+            )
+        )
     rounds = channel.rounds
     threshold = rounds.threshold if rounds else None
     person_total = round(float(total[row]), 4)

@@ -731,7 +731,7 @@ class SettlementModel(mesa.Model):
             total, _ = score(channel, ctx)
             tie = None
             if rounds.tie == "break_by_item" and rounds.tie_break_item:
-                tie = item_points(channel.items[rounds.tie_break_item], ctx)
+                tie = item_points(channel.items[rounds.tie_break_item], ctx, channel.items)
             outcome = decide_round(total, quota, rounds.threshold, tie)
             self._settle(pool[outcome.admitted], np.full(outcome.admitted.sum(), POINTS))
             row |= {

@@ -947,6 +947,7 @@ def persons_population(
         work_district=person_only([_district_now(r, scenario, city, month, home=False) for r in records], -1, np.int8),
         income_tax_cny=_income_tax(records, scenario, month, n, starts),
         attributes=_attributes(records, scenario, n, starts),
+        attribute_names=tuple(scenario.attributes),
     )
     return pop, starts
 

@@ -97,6 +97,8 @@ class Population:
     a full year of formal work pays (see :func:`sim.histories.close_tax_year`)."""
     attributes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     """The scenario's person attributes (``Scenario.attributes``, in order), shape (persons, attributes)."""
+    attribute_names: tuple[str, ...] = ()
+    """The names of ``attributes``' columns."""
 
     def __post_init__(self) -> None:
         n = len(self.status)
@@ -153,6 +155,8 @@ class Population:
                 values[f.name] = [BitLedger(v.lo[:n], v.hi[:n], v.lifetime[:n]) for v in value]
             elif isinstance(value, Counters):
                 values[f.name] = Counters(value.specs, value.values[:n])
+            elif isinstance(value, tuple):
+                values[f.name] = value
             else:
                 values[f.name] = value[:n]
         return Population(**values)  # type: ignore[arg-type]
@@ -165,6 +169,8 @@ def _arrays(value: object) -> list[np.ndarray]:
         return [a for ledger in value for a in _arrays(ledger)]
     if isinstance(value, Counters):
         return [value.values]
+    if isinstance(value, tuple):
+        return []  # names, not rows
     return [value]  # type: ignore[list-item]
 
 

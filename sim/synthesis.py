@@ -406,6 +406,7 @@ def _population(
         enrolled_month=study_starts(columns["education"], columns["graduated_month"]),
         income_tax_cny=np.zeros((n, tax_years), np.float32),
         attributes=np.zeros((n, len(scenario.attributes)), np.float32),
+        attribute_names=tuple(scenario.attributes),
         employed_months=np.zeros(n, np.int16),
         social_insurance=BitLedger.empty(n),
         back_paid=BitLedger.empty(n),

@@ -201,12 +201,46 @@ class RuleContext:
         lo, hi = history.lo & lo_mask, history.hi & hi_mask
         months = popcount(lo, hi).astype(np.float64)
         if excluding_study:
-            # Months paid before graduation were earned while studying and are deducted.
-            graduated = self.pop.graduated_month
+            # Months paid in the study period (enrolment to graduation) were earned while studying.
+            graduated = self.pop.graduated_month.astype(np.int64)
+            enrolled = self.pop.enrolled_month.astype(np.int64)
             since = np.where(graduated == NO_MONTH, HISTORY_MONTHS, self.month - graduated)
+            began = np.where(enrolled == NO_MONTH, HISTORY_MONTHS, self.month - enrolled)
             recent_lo, recent_hi = window_masks_per_row(np.clip(since, 0, HISTORY_MONTHS))
-            months -= popcount(lo & ~recent_lo, hi & ~recent_hi)
+            study_lo, study_hi = window_masks_per_row(np.clip(began, 0, HISTORY_MONTHS))
+            months -= popcount(lo & study_lo & ~recent_lo, hi & study_hi & ~recent_hi)
         return months
+
+    def history_months(
+        self, kind: str, counted_from: int | None = None, excluding_study: bool = False, group: str = ""
+    ) -> np.ndarray:
+        """Months of a history (:data:`sim.ledger.HISTORIES`: owned, rented, permit...) from ``counted_from`` on.
+
+        Read from the exact counters (any span); with ``excluding_study`` the months of the study
+        period are deducted. ``group`` names the district group of the district histories.
+
+        Returns
+        -------
+        ndarray of float64
+        """
+        spec = spec_of(kind, (), counted_from, False, self.regions, group)
+        months = counted(self.pop, spec).astype(np.float64)
+        if excluding_study:
+            months -= counted(self.pop, spec_of(kind, (), counted_from, True, self.regions, group))
+        return months
+
+    def attribute(self, name: str) -> np.ndarray:
+        """The person attribute ``name`` (declared by the scenario), per row.
+
+        Raises
+        ------
+        KeyError
+            If the population carries no such attribute.
+        """
+        names = self.pop.attribute_names
+        if name not in names:
+            raise KeyError(f"no person attribute {name!r}; the population carries {list(names)}")
+        return self.pop.attributes[:, names.index(name)].astype(np.float64)
 
     def count_ok(self, kind: str, rule: CountRule) -> np.ndarray:
         """Verdict of a counting rule on ``kind`` months, computed once per rule and month."""

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.errors import UnknownKindError
+from sim.rules.history_quantities import income_tax_years
 from sim.rules.vocabulary import Context, Labels
 from sim.value_types import TENURES
 
@@ -44,9 +45,12 @@ class ItemQuantity:
     words : callable
         ``labels -> str``: the quantity's name in words (``quantities.<name>``).
     paid_months : bool
-        Whether it counts paid months, so that ``counted_from`` and ``excluding_study`` apply.
+        Whether it counts the months of a history, so that ``counted_from`` and ``excluding_study`` apply.
     regional : bool
         Whether months paid in recognised regions count too (``recognised_in`` applies).
+    needs : tuple of str
+        Fields of the rate item it reads and requires (``group``, ``threshold_cny`` and
+        ``last_years``, ``attribute``); other quantities refuse them.
     """
 
     name: str
@@ -55,6 +59,7 @@ class ItemQuantity:
     words: Callable[[Labels], str]
     paid_months: bool = False
     regional: bool = False
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,33 @@ def _stored(quantity: str) -> Callable[[Context, Any], np.ndarray]:
     return lambda ctx, item: ctx.quantity(quantity)
 
 
+def _history(kind: str) -> Callable[[Context, Any], np.ndarray]:
+    """Months of a history (:data:`sim.ledger.HISTORIES`), exact over any span, from the item's date, less study."""
+
+    def reference(ctx: Context, item: Any) -> np.ndarray:
+        if item is None:
+            return ctx.history_months(kind)
+        return ctx.history_months(kind, item.counted_from, item.excluding_study, item.group or "")
+
+    return reference
+
+
+def _residence(ctx: Context, item: Any) -> np.ndarray:
+    # Months in the city are held whole; from a date or less the study period they are counted.
+    if item is None or (item.counted_from is None and not item.excluding_study):
+        return ctx.quantity("months_in_city")
+    return ctx.history_months("resided", item.counted_from, item.excluding_study)
+
+
+def _income_tax_years(ctx: Context, item: Any) -> np.ndarray:
+    # Beijing: years with individual income tax of at least 100,000 yuan among the last 3.
+    return income_tax_years(ctx.pop, item.threshold_cny, item.last_years).astype(np.float64)
+
+
+def _attribute(ctx: Context, item: Any) -> np.ndarray:
+    return ctx.attribute(item.attribute)
+
+
 def _months(name: str, reference: Callable[[Context, Any], np.ndarray], **paid: bool) -> ItemQuantity:
     return ItemQuantity(name, ("month", "year"), reference, _words("quantities", name), **paid)
 
@@ -115,11 +147,39 @@ def _flag(name: str, reference: Callable[[Context], np.ndarray]) -> ItemFlag:
 
 ITEM_QUANTITIES = _quantities(
     _months("social_insurance_months", _paid("social_insurance"), paid_months=True, regional=True),
-    _months("residence_months", _stored("months_in_city")),
+    _months("residence_months", _residence, paid_months=True),
     _months("employment_months", _stored("employed_months")),
     _months("tax_months", _paid("tax"), paid_months=True),
     _months("residence_permit_months", _stored("months_holding_permit")),
     _months("community_months", _stored("community_months")),
+    _months("owned_months", _history("owned"), paid_months=True),
+    _months("rented_months", _history("rented"), paid_months=True),
+    _months("residence_permit_total_months", _history("permit"), paid_months=True),
+    _months("social_insurance_with_permit_months", _history("social_insurance_with_permit"), paid_months=True),
+    ItemQuantity(
+        "home_in_group_months",
+        ("month", "year"),
+        _history("home_in_group"),
+        _words("quantities", "home_in_group_months"),
+        paid_months=True,
+        needs=("group",),
+    ),
+    ItemQuantity(
+        "work_in_group_months",
+        ("month", "year"),
+        _history("work_in_group"),
+        _words("quantities", "work_in_group_months"),
+        paid_months=True,
+        needs=("group",),
+    ),
+    ItemQuantity(
+        "income_tax_years",
+        ("count",),
+        _income_tax_years,
+        _words("quantities", "income_tax_years"),
+        needs=("threshold_cny", "last_years"),
+    ),
+    ItemQuantity("attribute", ("count",), _attribute, _words("quantities", "attribute"), needs=("attribute",)),
     _counts("honours"),
     _counts("sanctions"),
     ItemQuantity("age_years", (), _stored("age_years"), _words("quantities", "age_years")),

@@ -7,10 +7,13 @@ numeric quantity such as age) and ``flag`` (one-off points when a condition hold
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from sim.errors import UnknownKindError
 from sim.rules.context import RuleContext
+from sim.rules.history_quantities import whole_years
 from sim.rules.item_quantities import item_flag, item_quantity
 from sim.scenario.schema import (
     ITEM_KINDS,
@@ -40,23 +43,38 @@ def score(channel: PointsChannel, ctx: RuleContext) -> tuple[np.ndarray, dict[st
     total, by_item
         ``float64`` arrays, one value per row.
     """
-    by_item = {name: item_points(item, ctx) for name, item in channel.items.items()}
+    by_item = {name: item_points(item, ctx, channel.items) for name, item in channel.items.items()}
     total = np.zeros(ctx.pop.size, np.float64)
     for points in by_item.values():
         total += points
     return total, by_item
 
 
-def item_points(item: RateItem | TableItem | BracketsItem | FlagItem, ctx: RuleContext) -> np.ndarray:
+def item_points(
+    item: RateItem | TableItem | BracketsItem | FlagItem, ctx: RuleContext, items: Mapping[str, object] | None = None
+) -> np.ndarray:
     """Points of one scheme item for every row.
+
+    A rate item ``capped_by`` another counts at most that item's quantity (Beijing: residence
+    years counted may not exceed social-insurance years); ``whole_years`` counts completed years.
 
     Raises
     ------
     UnknownKindError
         If the item is of no kind this module scores.
+    KeyError
+        If ``capped_by`` names no rate item of ``items``.
     """
     if isinstance(item, RateItem):
-        raw = quantity(item.of, ctx, item) * PER_UNIT[item.per] * item.points
+        counted = quantity(item.of, ctx, item)
+        if item.capped_by is not None:
+            other = (items or {}).get(item.capped_by)
+            if not isinstance(other, RateItem):
+                raise KeyError(f"capped_by names '{item.capped_by}', which is no rate item of the scheme")
+            counted = np.minimum(counted, quantity(other.of, ctx, other))
+        if item.whole_years:
+            counted = whole_years(counted) * 12
+        raw = counted * PER_UNIT[item.per] * item.points
         if item.cap is not None:
             raw = np.sign(raw) * np.minimum(np.abs(raw), item.cap)
         return raw

@@ -298,7 +298,17 @@ class RateItem(StrictModel):
     recognised_in: tuple[str, ...] = ()
     excluding_study: bool = Field(
         default=False,
-        description="Deduct months paid before graduation (earned while studying).",
+        description="Deduct the months of the study period (earned while studying).",
+    )
+    group: str | None = Field(default=None, description="District group of a district quantity (e.g. 'outer').")
+    threshold_cny: float | None = Field(
+        default=None, ge=0, le=1e10, description="Income tax a year must reach to count, yuan."
+    )
+    last_years: int | None = Field(default=None, ge=1, le=9, description="Closed calendar years looked at.")
+    attribute: str | None = Field(default=None, description="The person attribute scored (Scenario.attributes).")
+    whole_years: bool = Field(default=False, description="Count only completed years (per: year).")
+    capped_by: str | None = Field(
+        default=None, description="Another rate item of the scheme whose quantity this item's quantity may not exceed."
     )
     source: str = ""
 
@@ -317,6 +327,14 @@ class RateItem(StrictModel):
             raise ValueError(
                 f"counted_from, recognised_in and excluding_study apply to {paid} only, not to '{self.of}'"
             )
+        for name in ("group", "threshold_cny", "last_years", "attribute"):
+            given = getattr(self, name) is not None
+            if given != (name in quantity.needs):
+                if given:
+                    raise ValueError(f"'{name}' does not apply to '{self.of}'")
+                raise ValueError(f"'{self.of}' needs '{name}'")
+        if self.whole_years and self.per != "year":
+            raise ValueError(f"whole_years counts completed years: it needs per: year, got per: {self.per}")
         if self.recognised_in and not quantity.regional:
             regional = ", ".join(name for name, q in ITEM_QUANTITIES.items() if q.regional)
             raise ValueError(

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from sim.errors import Problem
 from sim.months import month_label, parse_month
+from sim.scenario.item_checks import check_history_item
 from sim.scenario.schema import (
     CHANNELS,
     Channel,
@@ -206,6 +207,7 @@ def _check_points(
                 (*path, "items", item_name, "recognised_in"),
                 report,
             )
+            check_history_item(item, channel.items, scenario, (*path, "items", item_name), report)
 
 
 def _check_regions(regions: tuple[str, ...], scenario: Scenario, path: KeyPath, report: Any) -> None:

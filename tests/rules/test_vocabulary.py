@@ -23,9 +23,11 @@ from pydantic import ValidationError
 
 from sim.describe import I18N_DIR, LANGS, Labels
 from sim.errors import UnknownKindError
+from sim.ledger import Counters, CounterSpec
 from sim.population import MIGRANT
 from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.context import RuleContext
+from sim.rules.counters import item_specs
 from sim.rules.item_quantities import BRACKETS_ONLY, ITEM_FLAGS, ITEM_QUANTITIES, ItemFlag, ItemQuantity
 from sim.rules.kernel import compile_period
 from sim.rules.points import flag, item_points, quantity
@@ -232,10 +234,34 @@ QUANTITIES = list(ITEM_QUANTITIES.values())
 FLAGS = list(ITEM_FLAGS.values())
 
 
+NEEDS = {"group": "outer", "threshold_cny": 100_000.0, "last_years": 3, "attribute": "patents"}
+"""A value of each rate-item field a quantity may need (``ItemQuantity.needs``)."""
+
+
 def _item_for(quantity: ItemQuantity) -> RateItem | BracketsItem:
     if quantity.per:
-        return RateItem(kind="rate", of=quantity.name, points=2, per=quantity.per[-1], cap=20)
+        needs = {name: NEEDS[name] for name in quantity.needs}
+        return RateItem(kind="rate", of=quantity.name, points=2, per=quantity.per[-1], cap=20, **needs)
     return BracketsItem(kind="brackets", of=quantity.name, brackets=({"below": 30, "points": 5}, {"points": 1}))
+
+
+def _carrying(pop, item: RateItem | BracketsItem):
+    """``pop`` with what the item reads beyond the fixture: its counters, income tax years and attribute.
+
+    Counts are random within the months lived in the city; the test checks parts and shapes, the
+    counts themselves are checked in tests/histories.
+    """
+    rng = np.random.default_rng(0)
+    pop = pop.prefix(pop.size)
+    specs = item_specs(item, SYNTHESIS.regions) if isinstance(item, RateItem) else set()
+    missing = tuple(sorted(specs - set(pop.counters.specs), key=CounterSpec.sort_key))
+    lived = np.maximum(T - pop.city_since.astype(np.int64), 0)
+    extra = np.stack([rng.integers(0, lived + 1) for _ in missing], axis=1) if missing else np.zeros((pop.size, 0))
+    pop.counters = Counters(pop.counters.specs + missing, np.hstack([pop.counters.values, extra]).astype(np.int16))
+    pop.income_tax_cny = rng.choice([0.0, 50_000.0, 150_000.0], size=(pop.size, 4)).astype(np.float32)
+    pop.attributes = rng.integers(0, 3, (pop.size, 1)).astype(np.float32)
+    pop.attribute_names = ("patents",)
+    return pop
 
 
 @pytest.mark.parametrize("quantity", QUANTITIES, ids=list(ITEM_QUANTITIES))
@@ -243,8 +269,8 @@ def test_every_points_quantity_has_every_part(quantity: ItemQuantity) -> None:
     assert quantity.name in typing.get_args(RateQuantity) or quantity.name in BRACKETS_ONLY
     assert (quantity.name in typing.get_args(RateQuantity)) == bool(quantity.per)
     assert set(quantity.per) <= {"month", "year", "count"}
-    ctx = RuleContext(population(0), T, SYNTHESIS.regions)
     item = _item_for(quantity)
+    ctx = RuleContext(_carrying(population(0), item), T, SYNTHESIS.regions)
     values = quantity.reference(ctx, item if isinstance(item, RateItem) else None)
     assert np.asarray(values).shape == (ctx.pop.size,) and np.isfinite(np.asarray(values, np.float64)).all()
     points = item_points(item, ctx)
