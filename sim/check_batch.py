@@ -26,6 +26,7 @@ from sim.person import PersonRecord, check_problems, persons_population
 from sim.person_sources import PersonEntry, PersonSource, read_persons
 from sim.rules.channels import channel_eligible, evaluate_route
 from sim.rules.context import RuleContext
+from sim.rules.history_quantities import points_month
 from sim.rules.points import score
 from sim.scenario import load_scenario, resolve_timeline, rules_in_force
 from sim.scenario.schema import CHANNELS, Channel, Conditions, PointsChannel, Scenario
@@ -162,15 +163,25 @@ def check_many(scenario: Scenario, city_id: str, month: int, records: list[Perso
                 columns[name] = is_kept
                 columns[f"{name}.why"] = np.where(is_kept, ELIGIBLE_BY_GRANDFATHER, NOT_IN_FORCE)
             continue
-        eligible, why = _channel(channel, ctx, points)
+        scored = ctx
+        if isinstance(channel, PointsChannel) and points_month(channel, month) != month:
+            counted_to = points_month(channel, month)
+            reference_pop, reference_rows = persons_population(records, scenario, city_id, counted_to)
+            scored = RuleContext(reference_pop, counted_to, region_index(scenario), rows=reference_rows)
+        eligible, why = _channel(channel, ctx, points, scored)
         columns[name] = eligible | is_kept
         columns[f"{name}.why"] = np.where(eligible | ~is_kept, why, ELIGIBLE_BY_GRANDFATHER)
     columns.update(points)
     return columns
 
 
-def _channel(channel: Channel, ctx: RuleContext, points: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """A channel's verdict per person and why: the first route that holds, or each route's first failure."""
+def _channel(
+    channel: Channel, ctx: RuleContext, points: dict[str, np.ndarray], scored: RuleContext | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A channel's verdict per person and why: the first route that holds, or each route's first failure.
+
+    A points channel is scored in ``scored`` (the persons at the date it counts to; default ``ctx``).
+    """
     routes: dict[str, Conditions] = {k: v for k, v in channel.routes.items() if v is not None}
     if isinstance(channel, PointsChannel) and not routes:
         # As sim check: the model admits any adult to a points scheme without preconditions.
@@ -189,7 +200,7 @@ def _channel(channel: Channel, ctx: RuleContext, points: dict[str, np.ndarray]) 
         eligible |= result.ok
     why = np.where(eligible, admitted_by, failures)
     if isinstance(channel, PointsChannel):
-        total, by_item = score(channel, ctx)
+        total, by_item = score(channel, scored if scored is not None else ctx)
         for item, values in by_item.items():
             points[f"{ITEM_PREFIX}{item}"] = np.round(values, POINTS_DECIMALS)
         total = np.round(total, POINTS_DECIMALS)

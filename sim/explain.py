@@ -24,6 +24,7 @@ from sim.rules.channels import JOIN_ROLES, Check, channel_eligible, evaluate_rou
 from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.rules.context import RuleContext
 from sim.rules.counting import CountResult
+from sim.rules.history_quantities import points_month
 from sim.rules.points import item_points, quantity, score
 from sim.rules.service import ServiceSteps, effective_service, steps
 from sim.rules.vocabulary import kind_of
@@ -300,7 +301,12 @@ def check(scenario: Scenario, city_id: str, month: int, record: PersonRecord) ->
         routes = _route_verdicts(channel, ctx, row, record, month)
         eligible = any(r.eligible for r in routes)
         if isinstance(channel, PointsChannel):
-            points_report = _points(channel, ctx, row, eligible, month)
+            counted_to = points_month(channel, month)
+            scored = ctx
+            if counted_to != month:
+                reference_pop, _ = person_population(record, scenario, city_id, counted_to)
+                scored = RuleContext(reference_pop, counted_to, regions)
+            points_report = _points(channel, scored, row, eligible, month)
             eligible = eligible and points_report.meets_threshold is not False
         gaps_filled = None
         if not eligible and not isinstance(channel, PointsChannel):

@@ -47,8 +47,10 @@ from sim.population import (
 )
 from sim.provinces import PROVINCE_INDEX, PROVINCES
 from sim.rules.counters import collect_specs
+from sim.rules.history_quantities import points_month
 from sim.scenario.loader import problem_from_error
 from sim.scenario.schema import Education, Scenario, Skill
+from sim.scenario.timeline import resolve_timeline, rules_in_force
 from sim.scenario.yamlsource import KeyPath, Origins, format_key_path, origin_of, read_yaml
 
 RENAMED: dict[str, str] = {
@@ -826,7 +828,30 @@ def check_problems(record: PersonRecord, city: str, month: int, scenario: Scenar
     if problems:
         return problems
     problems = application_problems(record, city, record.arrived[city], month)
-    return problems + (scenario_problems(record, scenario, city) if scenario is not None else [])
+    if scenario is None:
+        return problems
+    return problems + scenario_problems(record, scenario, city) + reference_problems(record, scenario, city, month)
+
+
+def reference_problems(record: PersonRecord, scenario: Scenario, city: str, month: int) -> list[Problem]:
+    """An arrival after the date the points scheme in force in ``month`` counts to: such a person cannot be scored."""
+    period = rules_in_force(resolve_timeline(scenario.cities[city].rules), month) if city in scenario.cities else None
+    channel = period.rules.channels.points if period is not None else None
+    if channel is None:
+        return []
+    counted_to = points_month(channel, month)
+    arrival = record.arrived[city]
+    if arrival < counted_to:
+        return []
+    return [
+        record.problem(
+            ("arrived", city),
+            f"arrival {month_label(arrival)} is after the date the points scheme counts to "
+            f"({month_label(counted_to - 1)}, reference_date {channel.reference_date}): nothing of this city's "
+            "history would be scored.",
+            "check the arrival month, or check a later --date",
+        )
+    ]
 
 
 def arrival_problems(record: PersonRecord, city: str, month: int) -> list[Problem]:

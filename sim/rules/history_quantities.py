@@ -36,6 +36,11 @@ def reference_month(month: int, reference: ReferenceDate) -> int:
     raise ValueError(f"unknown reference date {reference!r}; expected 'month' or 'end_of_previous_year'")
 
 
+def points_month(channel: object, month: int) -> int:
+    """The month a points channel (``PointsChannel``) in force in ``month`` counts to (exclusive)."""
+    return reference_month(month, getattr(channel, "reference_date", "month"))
+
+
 def age_by_birth_year(pop: Population, month: int) -> np.ndarray:
     """Age as the year of ``month - 1`` minus the year of birth (the age reached in the year counted to).
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.errors import UnknownKindError
-from sim.rules.history_quantities import income_tax_years
+from sim.rules.history_quantities import age_by_birth_year, income_tax_years
 from sim.rules.vocabulary import Context, Labels
 from sim.value_types import TENURES
 
@@ -183,6 +183,12 @@ ITEM_QUANTITIES = _quantities(
     _counts("honours"),
     _counts("sanctions"),
     ItemQuantity("age_years", (), _stored("age_years"), _words("quantities", "age_years")),
+    ItemQuantity(
+        "age_by_birth_year",
+        (),
+        lambda ctx, item: age_by_birth_year(ctx.pop, ctx.month),
+        _words("quantities", "age_by_birth_year"),
+    ),
 )
 """The quantities items score, by name; the order is that of the schema's choices."""
 

@@ -466,6 +466,10 @@ class PointsChannel(Channel):
 
     items: dict[str, PointsItem | None] = Field(default_factory=dict)
     rounds: Rounds | None = None
+    reference_date: Literal["month", "end_of_previous_year"] = Field(
+        default="month",
+        description="What the items count to: the month of the round, or 31 December of the year before.",
+    )
 
 
 class Channels(StrictModel):

@@ -199,6 +199,15 @@ def _check_points(
             )
     if not channel.items:
         report((*path, "items"), "a points channel in force needs at least one item.")
+    rounds_in = channel.rounds.months_of_year if channel.rounds is not None else ()
+    if channel.reference_date == "end_of_previous_year" and tuple(rounds_in) != (1,):
+        # A run scores a round on the state of its month; counts cannot be wound back to December.
+        report(
+            (*path, "reference_date"),
+            "counts to 31 December of the year before, but the rounds are not in January: a run scores a "
+            f"round on the persons' state in its month (rounds in months {list(rounds_in)}).",
+            "set rounds.months_of_year: [1], so that a round is decided on the state at its reference date",
+        )
     for item_name, item in channel.items.items():
         if isinstance(item, RateItem):
             _check_regions(

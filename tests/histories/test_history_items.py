@@ -134,3 +134,74 @@ def test_a_run_scores_the_history_items():
     counters = {spec.kind for spec in model.population.counters.specs}
     assert {"owned", "rented", "home_in_group", "work_in_group", "permit", "social_insurance_with_permit"} <= counters
     assert np.isfinite(model.population.counters.values).all()
+
+
+AGE_GRADIENT = (
+    "{kind: brackets, of: OF, brackets: [{below: 46, points: 20}, {below: 47, points: 16}, {below: 48, points: 12}, "
+    "{below: 49, points: 8}, {below: 50, points: 4}, {points: 0}]}"
+)
+
+
+def _counted_to_december(tmp_path, rounds: str = "[1]") -> Path:
+    text = (HERE / "points.yaml").read_text(encoding="utf-8")
+    text = text.replace("extends: histories.yaml", f"extends: {HERE / 'histories.yaml'}")
+    text = text.replace(
+        "            rounds: {months_of_year: [6], quota_persons: 100}",
+        f"            rounds: {{months_of_year: {rounds}, quota_persons: 100}}\n"
+        "            reference_date: end_of_previous_year",
+    )
+    text = text.replace(
+        "              si_permit:",
+        f"              age_2020: {AGE_GRADIENT.replace('OF', 'age_by_birth_year')}\n"
+        f"              age_completed: {AGE_GRADIENT.replace('OF', 'age_years')}\n"
+        "              si_permit:",
+    )
+    path = tmp_path / "december.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_beijing_counts_to_december_and_ages_by_birth_year(tmp_path):
+    # Checked in 2020-06 under a scheme that counts to 2019-12-31: every history item scores as in
+    # 2020-01 (the months of 2020 do not count). Born 1974-01: by birth year 2019 - 1974 = 45, so
+    # 20 points under the 2020 age gradient (45 or under: 20; -4 a year over 45); in completed years
+    # at 2020-01 he is 46, which would give 16.
+    scenario = load_scenario(_counted_to_december(tmp_path))
+    record = validate_person(RAW | {"birth": "1974-01"}, {}, "<test>")
+    report = check(scenario, "a", month_index(2020, 6), record)
+    scored = {item.item: item.points for item in report.points.items}
+    assert scored == {
+        "si": 25,
+        "si_whole": 24,
+        "owned": 3.5,
+        "rented": 2.75,
+        "home_outer": 6,
+        "work_outer": 3,
+        "tax": 4,
+        "patents": 6,
+        "permit": 8.5833,
+        "age_2020": 20,
+        "age_completed": 16,
+        "si_permit": 9.6,
+    }
+
+
+def test_a_scheme_counted_to_december_needs_its_rounds_in_january(tmp_path):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_counted_to_december(tmp_path, rounds="[6]"))
+    assert "channels.points.reference_date'" in str(err.value)
+    assert "set rounds.months_of_year: [1]" in str(err.value)
+
+
+def test_a_person_arrived_after_the_reference_date_is_refused(tmp_path):
+    from sim.errors import PersonFileError
+
+    scenario = load_scenario(_counted_to_december(tmp_path))
+    data = {k: v for k, v in RAW.items() if k not in ("housing", "workplace", "residence_permit")}
+    record = validate_person(
+        data | {"arrived": {"a": "2020-02"}, "social_insurance": {}, "back_paid": {}, "back_paid_excused": {}},
+        {},
+        "<test>",
+    )
+    with pytest.raises(PersonFileError, match="is after the date the points scheme counts to"):
+        check(scenario, "a", month_index(2020, 6), record)
