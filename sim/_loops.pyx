@@ -82,6 +82,8 @@ cpdef enum Column:
     OWNS_COMMERCIAL = 9
     SANCTIONS = 10
     FLOOR_AREA_PER_CAPITA_M2 = 11
+    AGE_IF_MALE = 12
+    AGE_IF_FEMALE = 13
 
 
 # The columns of a condition, in the order sim.rules.kernel.compile_period writes them.
@@ -702,7 +704,7 @@ cdef class Persons:
     cdef const int16_t[::1] permit_month, members, si_lifetime, tax_lifetime
     cdef const int8_t[::1] role, education, skill, tenure, sanctions
     cdef const int32_t[::1] household
-    cdef const uint8_t[::1] has_settled_adult, owns_commercial
+    cdef const uint8_t[::1] has_settled_adult, owns_commercial, is_male
     cdef const float[::1] floor_area
     cdef const uint64_t[::1] si_lo, si_hi, back_lo, back_hi, tax_lo, tax_hi
     cdef const int16_t[:, ::1] counters
@@ -723,6 +725,7 @@ cdef class Persons:
         self.permit_month = pop.permit_month
         self.tenure = pop.tenure
         self.owns_commercial = pop.owns_commercial.view(np.uint8)
+        self.is_male = pop.is_male.view(np.uint8)
         self.floor_area = pop.floor_area_m2
         self.sanctions = pop.sanctions
         self.si_lo, self.si_hi, self.si_lifetime = pop.social_insurance.lo, pop.social_insurance.hi, pop.social_insurance.lifetime
@@ -765,7 +768,7 @@ def verdicts(
     cdef const int8_t[::1] tenure = persons.tenure, sanctions = persons.sanctions
     cdef const int32_t[::1] household = persons.household
     cdef const uint8_t[::1] has_settled_adult = persons.has_settled_adult
-    cdef const uint8_t[::1] owns_commercial = persons.owns_commercial
+    cdef const uint8_t[::1] owns_commercial = persons.owns_commercial, is_male = persons.is_male
     cdef const float[::1] floor_area = persons.floor_area
     cdef const uint64_t[::1] si_lo = persons.si_lo, si_hi = persons.si_hi
     cdef const uint64_t[::1] back_lo = persons.back_lo, back_hi = persons.back_hi
@@ -860,6 +863,10 @@ def verdicts(
                             value = owns_commercial[row]
                         elif column == SANCTIONS:
                             value = sanctions[row]
+                        elif column == AGE_IF_MALE:
+                            value = age if is_male[row] else -1
+                        elif column == AGE_IF_FEMALE:
+                            value = -1 if is_male[row] else age
                         else:
                             unknown = k
                             break

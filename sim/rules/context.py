@@ -26,6 +26,8 @@ DERIVED_QUANTITIES = (
     "months_since_graduation",
     "floor_area_per_capita_m2",
     "has_spouse",
+    "age_if_male",
+    "age_if_female",
 )
 """Per-person quantities a rule reads that the context derives (its properties of the same names)."""
 STORED_QUANTITIES = (
@@ -106,6 +108,16 @@ class RuleContext:
     def age_years(self) -> np.ndarray:
         """Completed years of age."""
         return ((self.month - self.pop.birth_month) // 12).astype(np.int16)
+
+    @cached_property
+    def age_if_male(self) -> np.ndarray:
+        """Completed years of age of men; -1 for women (a limit for men does not apply to them)."""
+        return np.where(self.pop.is_male, self.age_years, -1).astype(np.int16)
+
+    @cached_property
+    def age_if_female(self) -> np.ndarray:
+        """Completed years of age of women; -1 for men."""
+        return np.where(self.pop.is_male, -1, self.age_years).astype(np.int16)
 
     @cached_property
     def months_in_city(self) -> np.ndarray:
