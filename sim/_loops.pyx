@@ -84,6 +84,7 @@ cpdef enum Column:
     FLOOR_AREA_PER_CAPITA_M2 = 11
     AGE_IF_MALE = 12
     AGE_IF_FEMALE = 13
+    COUNTER = 14
 
 
 # The columns of a condition, in the order sim.rules.kernel.compile_period writes them.
@@ -867,6 +868,9 @@ def verdicts(
                             value = age if is_male[row] else -1
                         elif column == AGE_IF_FEMALE:
                             value = -1 if is_male[row] else age
+                        elif column == COUNTER:
+                            # The counter's column is in the instruction's KIND slot (see sim.rules.kernel).
+                            value = counters[row, conditions[k, KIND]]
                         else:
                             unknown = k
                             break

@@ -227,6 +227,10 @@ def with_counters(pop: Population, specs: Sequence[CounterSpec], month: int, see
     graduated = pop.graduated_month.astype(np.int64)
     values = np.zeros((pop.size, len(specs)), np.int16)
     for column, spec in enumerate(specs):
+        if spec.kind not in ("social_insurance", "tax"):
+            # A history without bits here: a random count no larger than the months lived in the city.
+            values[:, column] = rng.integers(0, lived + 1)
+            continue
         ledger = getattr(pop, spec.kind)
         lo = ledger.lo if spec.city else np.zeros_like(ledger.lo)
         hi = ledger.hi if spec.city else np.zeros_like(ledger.hi)

@@ -167,6 +167,25 @@ def _months(name: str, quantity: str, column: str, description: str) -> Conditio
     )
 
 
+def _history_months(name: str, history: str, description: str) -> ConditionKind:
+    """An "at least N months of a history" condition, exact over any span (the history's counter)."""
+
+    def reference(ctx: Context, need: int, verdict_only: bool) -> Check:
+        have = ctx.history_months(history).astype(np.int64)
+        return Check(name, have >= need, have, need)
+
+    return ConditionKind(
+        name,
+        int,
+        Field(default=None, ge=0, le=MAX_MONTHS_MIN, description=description),
+        reference,
+        Compare("at_least", "counter", history=history),
+        lambda months, lab: lab.phrase("months_min", months=months),
+        _number,
+        Widget.WHOLE_NUMBER,
+    )
+
+
 def _permit_words(months: int, lab: Labels) -> str:
     return lab.phrase("permit_months", months=months) if months else lab.phrase("permit_held")
 
@@ -299,6 +318,17 @@ CONDITION_KINDS = registry(
             _number,
             Widget.WHOLE_NUMBER,
         ),
+        _history_months(
+            "residence_permit_total_months_min",
+            "permit",
+            "Months holding the city's residence permit, all spells (累计持证).",
+        ),
+        _history_months(
+            "social_insurance_with_permit_months_min",
+            "social_insurance_with_permit",
+            "Months of social insurance paid while holding the residence permit (Shanghai 居转户).",
+        ),
+        _history_months("owned_months_min", "owned", "Months lived in the city in an owned home."),
         ConditionKind(
             "tenure",
             Tenure,

@@ -19,6 +19,7 @@ import numpy as np
 from sim.districts import NO_DISTRICT, district_groups, district_table
 from sim.ledger import HISTORY_INDEX, CounterSpec
 from sim.population import Population
+from sim.rules.condition_kinds import CONDITION_KINDS
 from sim.scenario.schema import CHANNELS, PointsChannel, RateItem, RuleSet, Scenario
 from sim.scenario.timeline import count_from_start, resolve_timeline
 
@@ -87,6 +88,10 @@ def _rule_set_specs(rules: RuleSet, regions: dict[str, int]) -> set[CounterSpec]
                 rule = getattr(route, kind)
                 if rule is not None and rule.count == "cumulative" and rule.window is None:
                     specs.add(spec_of(kind, rule.recognised_in, rule.counted_from, False, regions))
+            for name, entry in CONDITION_KINDS.items():
+                history = getattr(entry.compiled, "history", "")
+                if history and getattr(route, name) is not None:
+                    specs.add(spec_of(history, (), None, False, regions))
         if isinstance(channel, PointsChannel):
             for item in channel.items.values():
                 if isinstance(item, RateItem):

@@ -203,6 +203,12 @@ def _compile_condition(
         column = _member(Column, compiled.column, name)
         if compiled.op == "at_least_real" and column in REAL_COLUMNS:
             add(Op.AT_LEAST_REAL, column, value=compiled.argument(value))
+        elif compiled.op in RANGES and column == Column.COUNTER:
+            spec = spec_of(compiled.history, (), None, False, regions)
+            if spec not in counters:
+                raise KeyError(f"no counter for {spec}: counters are collected from the scenario's rules")
+            low, high = RANGES[compiled.op](int(compiled.argument(value)))
+            add(Op.IN_RANGE, column, low, high, count=[counters.index(spec), 0, 0, 0, 0, 0])
         elif compiled.op in RANGES and column not in REAL_COLUMNS:
             low, high = RANGES[compiled.op](int(compiled.argument(value)))
             add(Op.IN_RANGE, column, low, high)

@@ -84,6 +84,9 @@ class Compare:
     op: str
     column: str
     argument: Callable[[Any], float] = int
+    history: str = ""
+    """For the column ``counter``: the history (:data:`sim.ledger.HISTORIES`) whose exact count of
+    months in the city, every month, is compared (its counter is collected from the scenario)."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ COUNTERS = [
     CounterSpec(kind, True, regions, since, False)
     for kind, regions in (("social_insurance", ()), ("social_insurance", (0,)), ("tax", ()))
     for since in [None, *SINCE]
-]
+] + [CounterSpec(kind, True, (), None, False) for kind in ("permit", "social_insurance_with_permit", "owned")]
 """Every count the random rules may read: counters for all, so that none is missing."""
 
 
