@@ -20,4 +20,3 @@ def test_a_lapse_in_year_four_still_meets_the_cumulative_seven_years():
     insured = condition(report, "permit_conversion", "seven_years", "social_insurance_with_permit_months_min")
     assert (permit.have, permit.need) == (102, 84)
     assert (insured.have, insured.need) == (92, 84)
-
