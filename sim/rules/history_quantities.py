@@ -6,12 +6,12 @@ districts, income tax, attributes) call these; each names the rule text it encod
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 import numpy as np
 
-if TYPE_CHECKING:  # the schema imports these entries' module, below the population
-    from sim.population import Population
+Population = Any
+"""A :class:`sim.population.Population` (not imported: the schema reads this module, below the population)."""
 
 ReferenceDate = Literal["month", "end_of_previous_year"]
 """When a rule counts to: the month of application itself (histories up to the month before it), or
