@@ -181,6 +181,16 @@ def points_item(item: RateItem | TableItem | BracketsItem | FlagItem, lab: Label
             text += lab.phrase("counted_from", month=month_label(item.counted_from))
         if item.excluding_study:
             text += lab.phrase("excluding_study")
+        if item.group is not None:
+            text += lab.phrase("item_group", group=item.group)
+        if item.threshold_cny is not None and item.last_years is not None:
+            text += lab.phrase("item_income_tax", cny=plain_number(item.threshold_cny), years=item.last_years)
+        if item.attribute is not None:
+            text += lab.phrase("item_attribute", attribute=item.attribute)
+        if item.capped_by is not None:
+            text += lab.phrase("item_capped_by", item=item.capped_by)
+        if item.whole_years:
+            text += lab.phrase("item_whole_years")
         return text
     if isinstance(item, TableItem):
         values = [

@@ -205,3 +205,15 @@ def test_a_person_arrived_after_the_reference_date_is_refused(tmp_path):
     )
     with pytest.raises(PersonFileError, match="is after the date the points scheme counts to"):
         check(scenario, "a", month_index(2020, 6), record)
+
+
+def test_describe_words_the_item_parameters():
+    from sim.describe import describe
+
+    text = describe(SCENARIO, "en")
+    assert "(districts of group `outer`)" in text
+    assert "(years with at least 100000 yuan of income tax among the last 3)" in text
+    assert "(attribute `patents`)" in text
+    assert "(no more than the quantity of `si`)" in text
+    assert "(completed years only)" in text
+    assert "（`outer`组各区）" in describe(SCENARIO, "zh")
