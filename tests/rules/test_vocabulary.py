@@ -31,7 +31,7 @@ from sim.rules.counters import item_specs
 from sim.rules.item_quantities import BRACKETS_ONLY, ITEM_FLAGS, ITEM_QUANTITIES, ItemFlag, ItemQuantity
 from sim.rules.kernel import compile_period
 from sim.rules.points import flag, item_points, quantity
-from sim.rules.vocabulary import Check, ConditionKind, Count, Widget, kind_of
+from sim.rules.vocabulary import Check, Compare, ConditionKind, Count, Joins, Widget, kind_of
 from sim.scenario import load_scenario
 from sim.scenario.schema import (
     BracketsItem,
@@ -126,14 +126,14 @@ def test_every_kind_has_every_part(kind: ConditionKind, data: st.DataObject) -> 
     assert field.annotation == (kind.annotation | None) and field.default is None
     assert field.description, f"{kind.name}: the field's description says what it is and its units"
     assert isinstance(kind.widget, Widget)
-    assert callable(kind.reference) and callable(kind.words)
+    assert callable(kind.reference) and callable(kind.words) and callable(kind.value_words)
+    assert isinstance(kind.compiled, Compare | Count | Joins)
     assert kind_of(CONDITION_KINDS, kind.name) is kind
     ctx = RuleContext(population(0), T, SYNTHESIS.regions)
     value = data.draw(valid_values(kind), label=kind.name)
     check = kind.reference(ctx, value, False)
     assert isinstance(check, Check) and check.ok.dtype == bool and check.ok.shape == (ctx.pop.size,)
     assert check.condition == kind.name or check.condition == f"joins_settled_{value}"
-    assert kind.counts == isinstance(kind.compiled, Count)
     program = compile_period(_period({kind.name: value}), T, SYNTHESIS.regions, ctx.pop.counters.specs)
     assert len(program.conditions) >= 1
 
