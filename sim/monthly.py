@@ -212,27 +212,47 @@ def monthly_frame(
 
 def _waits(month: MonthCounts, index: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and 90th percentile of the months waited, overall and by channel (0 where no one settled)."""
-    names = ["wait_mean_months", "wait_p90_months"]
-    for c in CHANNELS:
-        names += [f"wait_mean_months_{c}", f"wait_p90_months_{c}"]
-    values = np.zeros((len(index), len(names)))
-    for position, city in enumerate(index):
-        pairs = month.waits.get(int(city))
-        if not pairs:
-            continue
-        channels = np.concatenate([c for c, _ in pairs])
-        waits = np.concatenate([m for _, m in pairs]).astype(np.float64)
-        row = [*_mean_p90(waits)]
-        for i in range(len(CHANNELS)):
-            row += _mean_p90(waits[channels == i])
-        values[position] = row
-    ordered = ["wait_mean_months", "wait_p90_months"]
-    ordered += [f"wait_mean_months_{c}" for c in CHANNELS] + [f"wait_p90_months_{c}" for c in CHANNELS]
-    return {name: values[:, names.index(name)] for name in ordered}
+    position = np.full(month.n_cities, -1, np.int64)
+    position[index] = np.arange(len(index))
+    keys, channels, waits = [], [], []
+    for city, pairs in month.waits.items():
+        for channel, wait in pairs:
+            if position[city] >= 0:
+                keys.append(np.full(len(wait), position[city], np.int64))
+                channels.append(np.asarray(channel, np.int64))
+                waits.append(np.asarray(wait, np.float64))
+    at = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    channel = np.concatenate(channels) if channels else np.zeros(0, np.int64)
+    wait = np.concatenate(waits) if waits else np.zeros(0)
+    columns = dict(zip(("wait_mean_months", "wait_p90_months"), _group_mean_p90(at, wait, len(index)), strict=True))
+    mean, p90 = _group_mean_p90(at * len(CHANNELS) + channel, wait, len(index) * len(CHANNELS))
+    mean, p90 = mean.reshape(len(index), len(CHANNELS)), p90.reshape(len(index), len(CHANNELS))
+    columns |= {f"wait_mean_months_{c}": mean[:, i] for i, c in enumerate(CHANNELS)}
+    columns |= {f"wait_p90_months_{c}": p90[:, i] for i, c in enumerate(CHANNELS)}
+    return columns
 
 
-def _mean_p90(values: np.ndarray) -> tuple[float, float]:
-    """Mean and 90th percentile of ``values`` (0, 0 when empty, as counts are: read with ``settled``)."""
+def _group_mean_p90(keys: np.ndarray, values: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and 90th percentile of ``values`` by ``keys`` (0 for a key without values).
+
+    The same numbers as ``values.mean()`` and ``np.quantile(values, 0.9)`` for each group (linear
+    interpolation, computed as numpy does), for every group in one sort; the values are whole
+    months, so their sums are exact in any order.
+    """
+    mean, p90 = np.zeros(n_keys), np.zeros(n_keys)
     if not len(values):
-        return 0.0, 0.0
-    return float(values.mean()), float(np.quantile(values, 0.9))
+        return mean, p90
+    order = np.lexsort((values, keys))
+    keys, values = keys[order], values[order]
+    present, first, count = np.unique(keys, return_index=True, return_counts=True)
+    mean[present] = np.add.reduceat(values, first) / count
+    virtual = (count - 1) * 0.9
+    below = np.floor(virtual)
+    gamma = virtual - below
+    lower = below.astype(np.int64)
+    upper = np.minimum(lower + 1, count - 1)
+    last = virtual >= count - 1
+    lower[last] = upper[last] = (count - 1)[last]
+    a, b = values[first + lower], values[first + upper]
+    p90[present] = np.where(gamma >= 0.5, b - (b - a) * (1 - gamma), a + (b - a) * gamma)
+    return mean, p90
