@@ -33,8 +33,10 @@ from sim._loops import release_free_memory
 from sim.behaviour import application_probability, service_cost, transition_table
 from sim.monthly import MONTHLY_COLUMNS, SERVICE_COLUMNS, SERVICE_INDEX, MonthCounts, monthly_frame
 from sim.months import month_label
+from sim.movers import Movers
 from sim.person import PROVINCE_INDEX
 from sim.population import (
+    ABSENT,
     COLLEGE,
     EDUCATION_LEVELS,
     FORMAL,
@@ -47,6 +49,7 @@ from sim.population import (
     NO_MONTH,
     RENT,
     SETTLED,
+    Population,
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
@@ -95,9 +98,22 @@ class SettlementModel(mesa.Model):
         The run's seed (common random numbers: draws depend on seed, decision and month only).
     months : int, optional
         Months to simulate; the scenario's ``months`` by default.
+    cities : sequence of str, optional
+        The cities this model holds, when it is one part of a run split by city (:mod:`sim.split`):
+        the rows of other cities are marked ``ABSENT`` and passed over, households moving to
+        another part's city leave in :attr:`departures`, and the tables cover these cities only.
+        Every city by default.
     """
 
-    def __init__(self, scenario: Scenario, synthesis: Synthesis, *, seed: int, months: int | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        synthesis: Synthesis,
+        *,
+        seed: int,
+        months: int | None = None,
+        cities: Sequence[str] | None = None,
+    ) -> None:
         super().__init__(rng=seed)
         self.scenario = scenario
         self.seed = seed
@@ -120,6 +136,13 @@ class SettlementModel(mesa.Model):
             np.isin(np.arange(len(self.city_ids)), [self.city_ids.index(c) for c in members])
             for members in scenario.regions.values()
         ]
+        self.holds = np.ones(len(self.city_ids), bool)
+        """Whether this model holds each city (all but in a part of a split run)."""
+        if cities is not None:
+            self.holds[:] = np.isin(self.city_ids, list(cities))
+            self.population.status[~self.holds[self.population.city]] = ABSENT
+        self.departures: Movers | None = None
+        """This month's movers to cities this model does not hold (see :mod:`sim.movers`)."""
         self.month = scenario.start
         self.periods: list[RulePeriod | None] = [None] * len(self.city_ids)
         self.grandfather_until = np.full(self.population.size, NO_MONTH, MONTH_DTYPE)
@@ -159,6 +182,16 @@ class SettlementModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one month."""
+        self.advance()
+        self.close_month()
+
+    def advance(self) -> None:
+        """The month's phases up to the moves; movers to cities held elsewhere wait in :attr:`departures`.
+
+        Each phase reads and writes only the rows of the cities this model holds, and the moves
+        are the only exchange between cities: the boundary at which a run split by city passes
+        movers between its parts (:mod:`sim.split`) before :meth:`close_month`.
+        """
         self._month_stats = MonthCounts(len(self.city_ids))
         # Slots are ordered by arrival, so the persons who have arrived are a prefix of the
         # arrays: every phase works on views of that prefix and draws that many uniforms
@@ -173,6 +206,9 @@ class SettlementModel(mesa.Model):
         self.work_and_contribute()
         self.reside()
         self.migrate()
+
+    def close_month(self) -> None:
+        """Collect the month's indicators (movers from other parts received) and turn the clock."""
         self.collect()
         self.month += 1
 
@@ -306,7 +342,8 @@ class SettlementModel(mesa.Model):
         for city_index, period in enumerate(self.periods):
             points = period.rules.channels.points if period else None
             if (
-                points is not None
+                self.holds[city_index]
+                and points is not None
                 and points.in_effect
                 and points.rounds
                 and month_of_year in points.rounds.months_of_year
@@ -386,6 +423,42 @@ class SettlementModel(mesa.Model):
             len(self.city_ids),
             self.n_households,
         )
+        here = self.holds[cities]
+        self.departures = self._depart(rows[~here], cities[~here]) if not here.all() else None
+        self._arrive(rows[here], cities[here])
+
+    def receive(self, movers: Movers) -> None:
+        """Take in ``movers`` from another part of a split run: their rows, then their arrival."""
+        self.population.put(movers.rows, movers.persons)
+        self.population.put(movers.relatives, movers.relatives_rows)
+        self.grandfather_until[movers.rows] = movers.grandfather_until
+        self.grandfather_channel[movers.rows] = movers.grandfather_channel
+        self._arrive(movers.rows, movers.cities)
+
+    def _depart(self, rows: np.ndarray, cities: np.ndarray) -> Movers:
+        """Movers to cities held elsewhere, with their households' settled members; their rows become ABSENT."""
+        pop = self.pop
+        households = np.unique(pop.household[rows])
+        first = np.searchsorted(pop.household, households, side="left")
+        size = np.searchsorted(pop.household, households, side="right") - first
+        # The households' rows (consecutive): each household's first row, counted up through its size.
+        members = np.repeat(first - np.cumsum(size) + size, size) + np.arange(size.sum())
+        relatives = members[pop.status[members] == SETTLED]
+        movers = Movers(
+            rows,
+            cities,
+            pop.take(rows),
+            self.grandfather_until[rows],
+            self.grandfather_channel[rows],
+            relatives,
+            pop.take(relatives),
+        )
+        pop.status[rows] = ABSENT
+        return movers
+
+    def _arrive(self, rows: np.ndarray, cities: np.ndarray) -> None:
+        """``rows`` start the next month in ``cities``: the city's ledgers and counters start afresh."""
+        pop = self.pop
         pop.city[rows] = cities
         pop.city_since[rows] = self.month + 1
         pop.community_since[rows] = self.month + 1
@@ -408,7 +481,7 @@ class SettlementModel(mesa.Model):
         self._monthly.append(
             monthly_frame(
                 self._month_stats,
-                range(len(self.city_ids)),
+                np.flatnonzero(self.holds),
                 self.city_ids,
                 counts,
                 self.scale,
@@ -707,8 +780,9 @@ class SettlementModel(mesa.Model):
             return pd.DataFrame(columns=MONTHLY_COLUMNS + SERVICE_COLUMNS)
         return pd.concat(self._monthly, ignore_index=True)
 
-    def _settlers(self) -> pd.DataFrame:
-        pop = self.population
+    def _settlers(self, pop: Population | None = None) -> pd.DataFrame:
+        """One row per settled agent of ``pop`` (this model's population by default; a split run's parts combined)."""
+        pop = self.population if pop is None else pop
         rows = np.flatnonzero(pop.status == SETTLED)
         settled = pop.settled_month[rows]
         # Month codes from the first month with a settler on, its unused months dropped: no sort of
