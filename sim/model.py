@@ -129,13 +129,10 @@ class SettlementModel(mesa.Model):
         self.scale = synthesis.scale
         self.n_households = synthesis.n_households
         self.regions = synthesis.regions
+        self.region_store = synthesis.region_store
         self.counter_plan = CounterPlan.of(self.population.counters.specs, scenario)
         self.city_ids = list(scenario.cities)
         self.timelines = [resolve_timeline(city.rules) for city in scenario.cities.values()]
-        self.region_members = [
-            np.isin(np.arange(len(self.city_ids)), [self.city_ids.index(c) for c in members])
-            for members in scenario.regions.values()
-        ]
         self.holds = np.ones(len(self.city_ids), bool)
         """Whether this model holds each city (all but in a part of a split run)."""
         if cities is not None:
@@ -198,6 +195,7 @@ class SettlementModel(mesa.Model):
         # (a prefix of the full-length draw, so common random numbers are kept).
         arrived = int(np.searchsorted(self.population.arrival_month, self.month, side="right"))
         self.pop = self.population.prefix(arrived)
+        self.region_store.materialize(self.pop)
         self.take_rules()
         self.demography()
         self.inform()
@@ -380,7 +378,7 @@ class SettlementModel(mesa.Model):
             WORKING_AGE_MIN,
             self.streams,
             thresholds,
-            np.array(self.region_members, bool).reshape(len(self.region_members), len(self.city_ids)),
+            self.region_store,
             behaviour.back_payment_rate,
             windows,
             self.counter_plan,
@@ -430,6 +428,7 @@ class SettlementModel(mesa.Model):
     def receive(self, movers: Movers) -> None:
         """Take in ``movers`` from another part of a split run: their rows, then their arrival."""
         self.population.put(movers.rows, movers.persons)
+        self.region_store.put(movers.rows, movers.regions)
         self.population.put(movers.relatives, movers.relatives_rows)
         self.grandfather_until[movers.rows] = movers.grandfather_until
         self.grandfather_channel[movers.rows] = movers.grandfather_channel
@@ -448,6 +447,7 @@ class SettlementModel(mesa.Model):
             rows,
             cities,
             pop.take(rows),
+            self.region_store.take(rows),
             self.grandfather_until[rows],
             self.grandfather_channel[rows],
             relatives,
@@ -459,6 +459,7 @@ class SettlementModel(mesa.Model):
     def _arrive(self, rows: np.ndarray, cities: np.ndarray) -> None:
         """``rows`` start the next month in ``cities``: the city's ledgers and counters start afresh."""
         pop = self.pop
+        self.region_store.moving(pop, rows)
         pop.city[rows] = cities
         pop.city_since[rows] = self.month + 1
         pop.community_since[rows] = self.month + 1
@@ -473,6 +474,7 @@ class SettlementModel(mesa.Model):
         # the old city's region counts them as back-paid.
         for ledger in (pop.social_insurance, pop.tax):
             ledger.clear(rows)
+        self.region_store.materialize(pop, rows)
         clear_city(pop, rows)
 
     def collect(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import Population
+from sim.regions import MovedRegions
 
 
 @dataclass
@@ -27,7 +28,9 @@ class Movers:
         The city each moves to.
     persons : Population
         Their rows as they were before the move (:meth:`sim.population.Population.take`):
-        ledgers, regions' histories, counters, pending applications (which lapse on arrival).
+        ledgers, counters, pending applications (which lapse on arrival).
+    regions : MovedRegions
+        The regions' ledgers of those who had moved before (the others' are their city's).
     grandfather_until, grandfather_channel : ndarray
         Their grandfathered channel, if any, and until when (per-person state of the model).
     relatives : ndarray of int64
@@ -40,6 +43,7 @@ class Movers:
     rows: np.ndarray
     cities: np.ndarray
     persons: Population
+    regions: MovedRegions
     grandfather_until: np.ndarray
     grandfather_channel: np.ndarray
     relatives: np.ndarray
@@ -57,6 +61,7 @@ class Movers:
             rows,
             self.cities[keep],
             self.persons.take(np.flatnonzero(keep)),
+            MovedRegions(*(getattr(self.regions, f)[keep] for f in ("lo", "hi", "lifetime", "has"))),
             self.grandfather_until[keep],
             self.grandfather_channel[keep],
             self.relatives[kin],

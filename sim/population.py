@@ -125,7 +125,9 @@ class Population:
 
     def nbytes(self) -> int:
         """Memory held by the population's arrays, in bytes."""
-        return sum(a.nbytes for f in fields(self) for a in _arrays(getattr(self, f.name)))
+        # The regions' arrays may be shared between regions (see sim.regions): each counts once.
+        arrays = {id(a): a for f in fields(self) for a in _arrays(getattr(self, f.name))}
+        return sum(a.nbytes for a in arrays.values())
 
     def prefix(self, n: int) -> Population:
         """The first ``n`` rows as views: writes go through to this population."""

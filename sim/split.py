@@ -27,7 +27,7 @@ from sim.model import SettlementModel
 from sim.population import ABSENT
 from sim.results import RunResult
 from sim.scenario.schema import Scenario
-from sim.synthesis import synthesize
+from sim.synthesis import region_store, synthesize
 
 
 def run_split(
@@ -63,16 +63,11 @@ def run_split(
     _check_groups(scenario, groups)
     synthesis = synthesize(scenario, agents or scenario.agents, seed)
     every_row = np.arange(synthesis.population.size)
-    parts = [
-        SettlementModel(
-            scenario,
-            dataclasses.replace(synthesis, population=synthesis.population.take(every_row)),
-            seed=seed,
-            months=months,
-            cities=group,
-        )
-        for group in groups
-    ]
+    parts = []
+    for group in groups:
+        population = synthesis.population.take(every_row)
+        own = dataclasses.replace(synthesis, population=population, region_store=region_store(scenario, population))
+        parts.append(SettlementModel(scenario, own, seed=seed, months=months, cities=group))
     del synthesis
     city_ids = list(scenario.cities)
     part_of_city = np.zeros(len(city_ids), np.int64)
