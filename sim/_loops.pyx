@@ -877,6 +877,49 @@ def intention_logit(
             )
 
 
+def region_view(
+    const city_t[::1] city,
+    const int32_t[::1] own_row,
+    const int64_t[::1] named,
+    const uint8_t[:, ::1] members,
+    const uint64_t[::1] si_lo,
+    const uint64_t[::1] si_hi,
+    const int16_t[::1] si_lifetime,
+    const uint64_t[:, ::1] moved_lo,
+    const uint64_t[:, ::1] moved_hi,
+    const int16_t[:, ::1] moved_lifetime,
+    uint64_t[::1] view_lo,
+    uint64_t[::1] view_hi,
+    int16_t[::1] view_lifetime,
+):
+    """Each row's ledger of the region its city names (``named[city]``, -1: none) into the view (see :mod:`sim.regions`).
+
+    A person with a row of their own (``own_row`` >= 0) reads it; anyone else's is their city's
+    ledger if the city is in the region, else empty. Rows whose city names no region are left as they are.
+    """
+    cdef Py_ssize_t i
+    cdef int64_t r
+    cdef int32_t k
+    with nogil:
+        for i in range(city.shape[0]):
+            r = named[city[i]]
+            if r < 0:
+                continue
+            k = own_row[i]
+            if k >= 0:
+                view_lo[i] = moved_lo[k, r]
+                view_hi[i] = moved_hi[k, r]
+                view_lifetime[i] = moved_lifetime[k, r]
+            elif members[r, city[i]]:
+                view_lo[i] = si_lo[i]
+                view_hi[i] = si_hi[i]
+                view_lifetime[i] = si_lifetime[i]
+            else:
+                view_lo[i] = 0
+                view_hi[i] = 0
+                view_lifetime[i] = 0
+
+
 def rows_by_city(const int8_t[::1] status, const city_t[::1] city, Py_ssize_t n_cities):
     """Migrants grouped by city, each group in row order (see :func:`sim.phases.migrants_by_city`).
 

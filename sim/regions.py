@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim._loops import region_view
 from sim.ledger import BitLedger
 from sim.population import Population
 from sim.scenario.schema import CHANNELS, PointsChannel, RateItem, Scenario
@@ -136,7 +137,28 @@ class RegionStore:
 
     def materialize(self, pop: Population, rows: np.ndarray | None = None) -> None:
         """Write the regions each row's city names into the arrays the rules read (every row by default)."""
-        rows = np.arange(pop.size) if rows is None else np.asarray(rows, np.int64)
+        if rows is None:
+            # In one compiled pass per colour: no temporaries the size of the population.
+            paid, members = pop.social_insurance, self.members.view(np.uint8)
+            for colour, view in enumerate(self.views):
+                n = pop.size
+                region_view(
+                    pop.city,
+                    self.row[:n],
+                    self.named[colour],
+                    members,
+                    paid.lo,
+                    paid.hi,
+                    paid.lifetime,
+                    self.lo,
+                    self.hi,
+                    self.lifetime,
+                    view.lo[:n],
+                    view.hi[:n],
+                    view.lifetime[:n],
+                )
+            return
+        rows = np.asarray(rows, np.int64)
         for colour, view in enumerate(self.views):
             region = self.named[colour, pop.city[rows]]
             named = region >= 0
@@ -191,10 +213,14 @@ class RegionStore:
         self.row[rows[keep]] = np.arange(first, first + len(keep), dtype=np.int32)
 
     def _allocate(self, n: int) -> int:
-        """Room for ``n`` more movers' rows; returns the first (capacity doubles as movers come)."""
+        """Room for ``n`` more movers' rows; returns the first.
+
+        The capacity grows by a quarter at a time: movers come a few thousand a month, and a
+        doubling would leave up to half of the largest array unused at the peak.
+        """
         first = self.count
         if first + n > len(self.lo):
-            capacity = max(2 * len(self.lo), first + n, 1024)
+            capacity = max(len(self.lo) + len(self.lo) // 4, first + n, 1024)
             for name in ("lo", "hi", "lifetime"):
                 old = getattr(self, name)
                 grown = np.zeros((capacity, self.n_regions), old.dtype)
