@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass, field
 
 import mesa
+import numpy as np
 
 from sim.behaviour import transition_table
 from sim.ledger import CounterSpec
@@ -692,6 +693,11 @@ class MesaSettlement(mesa.Model):
         self.stats = [CityMonth() for _ in self.city_ids]
         self.seed = seed
         self.datacollector = mesa.DataCollector(tables={"monthly": MONTHLY_COLUMNS, "rounds": ROUND_COLUMNS})
+        everyone = np.arange(synthesis.population.size)
+        # Each region's ledger for every person, exactly (the engine keeps only what its rules read).
+        self.region_ledgers = [
+            synthesis.region_store.ledger(synthesis.population, r, everyone) for r in range(len(scenario.regions))
+        ]
         self._build(synthesis.population, synthesis.n_households)
 
     def _build(self, pop, n_households: int) -> None:
@@ -710,7 +716,7 @@ class MesaSettlement(mesa.Model):
         h = int(pop.household[row])
         if self.households[h] is None:
             self.households[h] = Household(float(pop.floor_area_m2[row]))
-        regions = pop.region_paid
+        regions = self.region_ledgers
         values = {
             "row": row,
             "city": int(pop.city[row]),

@@ -327,9 +327,10 @@ def work_and_contribute(
     uint64_t[::1] tax_lo,
     uint64_t[::1] tax_hi,
     int16_t[::1] tax_lifetime,
-    list region_lo,
-    list region_hi,
-    list region_lifetime,
+    const int32_t[::1] region_row,
+    uint64_t[:, ::1] moved_lo,
+    uint64_t[:, ::1] moved_hi,
+    int16_t[:, ::1] moved_lifetime,
     const uint8_t[:, ::1] region_members,
     const uint64_t[::1] back_draws,
     float back_rate,
@@ -348,9 +349,13 @@ def work_and_contribute(
     const int64_t[::1] counter_from,
     const uint8_t[::1] counter_study,
 ):
-    """Employment transitions, ledgers, counters and back-payment of every migrant (see :func:`sim.phases.work_and_contribute`)."""
-    cdef Ledgers regions = Ledgers(region_lo, region_hi, region_lifetime)
+    """Employment transitions, ledgers, counters and back-payment of every migrant (see :func:`sim.phases.work_and_contribute`).
+
+    Region ledgers are kept for persons who have moved only (``region_row`` >= 0, a row of the
+    ``moved_*`` arrays): everyone else's are their city's ledger (see :mod:`sim.regions`).
+    """
     cdef Py_ssize_t n_regions = region_members.shape[0], n_counters = counter_kind.shape[0], i, r, c
+    cdef int32_t k
     cdef int64_t age, kind, window, span, gaps, graduated, enrolled, first
     cdef uint32_t flags
     cdef bint permitted
@@ -399,11 +404,13 @@ def work_and_contribute(
             tax_lo[i] = (tax_lo[i] << 1) | <uint64_t>business
             tax_lifetime[i] += business
             employed_months[i] += employed
-            for r in range(n_regions):
-                bit = paid and region_members[r, city[i]]
-                regions.hi[r][i] = (regions.hi[r][i] << 1) | (regions.lo[r][i] >> 63)
-                regions.lo[r][i] = (regions.lo[r][i] << 1) | <uint64_t>bit
-                regions.lifetime[r][i] += bit
+            k = region_row[i]
+            if k >= 0:
+                for r in range(n_regions):
+                    bit = paid and region_members[r, city[i]]
+                    moved_hi[k, r] = (moved_hi[k, r] << 1) | (moved_lo[k, r] >> 63)
+                    moved_lo[k, r] = (moved_lo[k, r] << 1) | <uint64_t>bit
+                    moved_lifetime[k, r] += bit
             graduated = graduated_month[i]
             enrolled = enrolled_month[i]
             if n_counters:
@@ -452,13 +459,15 @@ def work_and_contribute(
             back_lo[i] |= new_lo
             back_hi[i] |= new_hi
             back_lifetime[i] += popcount(new_lo) + popcount(new_hi)
+            if k < 0:
+                continue
             for r in range(n_regions):
                 if region_members[r, city[i]]:
-                    new_lo = gap_lo & ~regions.lo[r][i]
-                    new_hi = gap_hi & ~regions.hi[r][i]
-                    regions.lo[r][i] |= new_lo
-                    regions.hi[r][i] |= new_hi
-                    regions.lifetime[r][i] += popcount(new_lo) + popcount(new_hi)
+                    new_lo = gap_lo & ~moved_lo[k, r]
+                    new_hi = gap_hi & ~moved_hi[k, r]
+                    moved_lo[k, r] |= new_lo
+                    moved_hi[k, r] |= new_hi
+                    moved_lifetime[k, r] += popcount(new_lo) + popcount(new_hi)
 
 
 cdef inline int16_t group_of(const int16_t[:, ::1] district_group, city_t city, int8_t district) noexcept nogil:
@@ -1006,6 +1015,49 @@ def intention_logit(
                 + land * has_land[row]
                 + years_in_city * years
             )
+
+
+def region_view(
+    const city_t[::1] city,
+    const int32_t[::1] own_row,
+    const int64_t[::1] named,
+    const uint8_t[:, ::1] members,
+    const uint64_t[::1] si_lo,
+    const uint64_t[::1] si_hi,
+    const int16_t[::1] si_lifetime,
+    const uint64_t[:, ::1] moved_lo,
+    const uint64_t[:, ::1] moved_hi,
+    const int16_t[:, ::1] moved_lifetime,
+    uint64_t[::1] view_lo,
+    uint64_t[::1] view_hi,
+    int16_t[::1] view_lifetime,
+):
+    """Each row's ledger of the region its city names (``named[city]``, -1: none) into the view (see :mod:`sim.regions`).
+
+    A person with a row of their own (``own_row`` >= 0) reads it; anyone else's is their city's
+    ledger if the city is in the region, else empty. Rows whose city names no region are left as they are.
+    """
+    cdef Py_ssize_t i
+    cdef int64_t r
+    cdef int32_t k
+    with nogil:
+        for i in range(city.shape[0]):
+            r = named[city[i]]
+            if r < 0:
+                continue
+            k = own_row[i]
+            if k >= 0:
+                view_lo[i] = moved_lo[k, r]
+                view_hi[i] = moved_hi[k, r]
+                view_lifetime[i] = moved_lifetime[k, r]
+            elif members[r, city[i]]:
+                view_lo[i] = si_lo[i]
+                view_hi[i] = si_hi[i]
+                view_lifetime[i] = si_lifetime[i]
+            else:
+                view_lo[i] = 0
+                view_hi[i] = 0
+                view_lifetime[i] = 0
 
 
 def rows_by_city(const int8_t[::1] status, const city_t[::1] city, Py_ssize_t n_cities):

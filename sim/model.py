@@ -22,7 +22,6 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -32,9 +31,12 @@ from tqdm import tqdm
 from sim import __version__, phases, provenance
 from sim._loops import release_free_memory
 from sim.behaviour import application_probability, service_cost, transition_table
+from sim.monthly import MONTHLY_COLUMNS, SERVICE_COLUMNS, SERVICE_INDEX, MonthCounts, monthly_frame
 from sim.months import month_label
+from sim.movers import Movers
 from sim.person import PROVINCE_INDEX
 from sim.population import (
+    ABSENT,
     COLLEGE,
     EDUCATION_LEVELS,
     FORMAL,
@@ -47,6 +49,7 @@ from sim.population import (
     NO_MONTH,
     RENT,
     SETTLED,
+    Population,
 )
 from sim.results import RunResult
 from sim.rules.admission import decide_round
@@ -65,47 +68,6 @@ CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
 LOWEST_BIT = np.array([(value & -value).bit_length() - 1 if value else 0 for value in range(256)], np.int8)
 """Index of the lowest set bit of each byte value: the first channel, in CHANNELS order, of a byte of verdicts."""
-COUNTERS = ("arrived", "left", "died", "applied", "settled", "dependants_settled")
-MONTHLY_COLUMNS = [
-    "scenario",
-    "seed",
-    "city",
-    "month",
-    "migrants",
-    "settled_total",
-    *COUNTERS,
-    *(f"settled_{c}" for c in CHANNELS),
-    "eligible_any",
-    *(f"eligible_{c}" for c in CHANNELS),
-    "eligible_not_applied",
-    "eligible_unaware",
-    "blocked_only_by_gap",
-    "points_pool",
-    "formal_share",
-]
-SERVICE_COLUMNS = [
-    *(f"applied_{c}" for c in CHANNELS),
-    "wait_mean_months",
-    "wait_p90_months",
-    *(f"wait_mean_months_{c}" for c in CHANNELS),
-    *(f"wait_p90_months_{c}" for c in CHANNELS),
-    "pending",
-    "queue",
-    *(f"queue_{c}" for c in CHANNELS),
-    "lapsed",
-    "trips",
-    "home_trips",
-    "eligible_not_applied_share",
-]
-"""Service indicators (issue 7), after :data:`MONTHLY_COLUMNS` in the monthly table.
-
-``applied_*`` applications by channel; ``wait_*`` months from application to settlement of this
-month's applicant settlers (0 when none: read them with ``settled_*``); ``pending`` applications
-not yet decided at the end of the month; ``queue`` due applications held back by a channel's capacity; ``lapsed``
-applications dropped because the person left, moved or lost eligibility while waiting; ``trips``
-trips to a window and ``home_trips`` trips to the origin province made by this month's applicants;
-``eligible_not_applied_share`` = ``eligible_not_applied / eligible_any``.
-"""
 ROUND_COLUMNS = [
     "scenario",
     "seed",
@@ -119,24 +81,6 @@ ROUND_COLUMNS = [
     "admitted_over_quota",
     "mean_points",
 ]
-
-
-@dataclass
-class _CityMonth:
-    """Counts gathered for one city during one month (in agents)."""
-
-    counts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0.0))
-    settled_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
-    eligible_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
-    eligible_any: float = 0.0
-    eligible_unaware: float = 0.0
-    eligible_not_applied: float = 0.0
-    blocked_only_by_gap: float = 0.0
-    applied_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
-    queue_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS)))
-    waits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    """(channels, months waited) of the applicant settlers, one pair per settlement call."""
-    service: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("lapsed", "trips", "home_trips"), 0.0))
 
 
 class SettlementModel(mesa.Model):
@@ -154,9 +98,22 @@ class SettlementModel(mesa.Model):
         The run's seed (common random numbers: draws depend on seed, decision and month only).
     months : int, optional
         Months to simulate; the scenario's ``months`` by default.
+    cities : sequence of str, optional
+        The cities this model holds, when it is one part of a run split by city (:mod:`sim.split`):
+        the rows of other cities are marked ``ABSENT`` and passed over, households moving to
+        another part's city leave in :attr:`departures`, and the tables cover these cities only.
+        Every city by default.
     """
 
-    def __init__(self, scenario: Scenario, synthesis: Synthesis, *, seed: int, months: int | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        synthesis: Synthesis,
+        *,
+        seed: int,
+        months: int | None = None,
+        cities: Sequence[str] | None = None,
+    ) -> None:
         super().__init__(rng=seed)
         self.scenario = scenario
         self.seed = seed
@@ -172,13 +129,17 @@ class SettlementModel(mesa.Model):
         self.scale = synthesis.scale
         self.n_households = synthesis.n_households
         self.regions = synthesis.regions
+        self.region_store = synthesis.region_store
         self.counter_plan = CounterPlan.of(self.population.counters.specs, scenario)
         self.city_ids = list(scenario.cities)
         self.timelines = [resolve_timeline(city.rules) for city in scenario.cities.values()]
-        self.region_members = [
-            np.isin(np.arange(len(self.city_ids)), [self.city_ids.index(c) for c in members])
-            for members in scenario.regions.values()
-        ]
+        self.holds = np.ones(len(self.city_ids), bool)
+        """Whether this model holds each city (all but in a part of a split run)."""
+        if cities is not None:
+            self.holds[:] = np.isin(self.city_ids, list(cities))
+            self.population.status[~self.holds[self.population.city]] = ABSENT
+        self.departures: Movers | None = None
+        """This month's movers to cities this model does not hold (see :mod:`sim.movers`)."""
         self.month = scenario.start
         self.periods: list[RulePeriod | None] = [None] * len(self.city_ids)
         self.grandfather_until = np.full(self.population.size, NO_MONTH, MONTH_DTYPE)
@@ -188,7 +149,9 @@ class SettlementModel(mesa.Model):
         self.retirement_age = np.where(
             self.population.is_male, behaviour.retirement_age_male, behaviour.retirement_age_female
         ).astype(np.int16)
-        self._month_stats: list[_CityMonth] = []
+        self._month_stats = MonthCounts(len(self.city_ids))
+        self._monthly: list[pd.DataFrame] = []
+        """The monthly table's rows, one frame per month (see :mod:`sim.monthly`)."""
         self.city_province = [
             None if city.province is None else PROVINCE_INDEX[city.province] for city in scenario.cities.values()
         ]
@@ -203,9 +166,7 @@ class SettlementModel(mesa.Model):
         self._programs: dict[tuple[int, int, int | None], Program] = {}
         self.seen_periods: list[dict[int, RulePeriod]] = [{} for _ in self.city_ids]
         """The rule periods each city has had so far, by index (what a person may still know)."""
-        self.datacollector = mesa.DataCollector(
-            tables={"monthly": MONTHLY_COLUMNS + SERVICE_COLUMNS, "rounds": ROUND_COLUMNS}
-        )
+        self.datacollector = mesa.DataCollector(tables={"rounds": ROUND_COLUMNS})
 
     @classmethod
     def from_scenario(
@@ -218,12 +179,23 @@ class SettlementModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one month."""
-        self._month_stats = [_CityMonth() for _ in self.city_ids]
+        self.advance()
+        self.close_month()
+
+    def advance(self) -> None:
+        """The month's phases up to the moves; movers to cities held elsewhere wait in :attr:`departures`.
+
+        Each phase reads and writes only the rows of the cities this model holds, and the moves
+        are the only exchange between cities: the boundary at which a run split by city passes
+        movers between its parts (:mod:`sim.split`) before :meth:`close_month`.
+        """
+        self._month_stats = MonthCounts(len(self.city_ids))
         # Slots are ordered by arrival, so the persons who have arrived are a prefix of the
         # arrays: every phase works on views of that prefix and draws that many uniforms
         # (a prefix of the full-length draw, so common random numbers are kept).
         arrived = int(np.searchsorted(self.population.arrival_month, self.month, side="right"))
         self.pop = self.population.prefix(arrived)
+        self.region_store.materialize(self.pop)
         self.take_rules()
         self.demography()
         self.inform()
@@ -232,6 +204,9 @@ class SettlementModel(mesa.Model):
         self.work_and_contribute()
         self.reside()
         self.migrate()
+
+    def close_month(self) -> None:
+        """Collect the month's indicators (movers from other parts received) and turn the clock."""
         self.collect()
         self.month += 1
 
@@ -365,7 +340,8 @@ class SettlementModel(mesa.Model):
         for city_index, period in enumerate(self.periods):
             points = period.rules.channels.points if period else None
             if (
-                points is not None
+                self.holds[city_index]
+                and points is not None
                 and points.in_effect
                 and points.rounds
                 and month_of_year in points.rounds.months_of_year
@@ -402,7 +378,7 @@ class SettlementModel(mesa.Model):
             WORKING_AGE_MIN,
             self.streams,
             thresholds,
-            np.array(self.region_members, bool).reshape(len(self.region_members), len(self.city_ids)),
+            self.region_store,
             behaviour.back_payment_rate,
             windows,
             self.counter_plan,
@@ -445,6 +421,45 @@ class SettlementModel(mesa.Model):
             len(self.city_ids),
             self.n_households,
         )
+        here = self.holds[cities]
+        self.departures = self._depart(rows[~here], cities[~here]) if not here.all() else None
+        self._arrive(rows[here], cities[here])
+
+    def receive(self, movers: Movers) -> None:
+        """Take in ``movers`` from another part of a split run: their rows, then their arrival."""
+        self.population.put(movers.rows, movers.persons)
+        self.region_store.put(movers.rows, movers.regions)
+        self.population.put(movers.relatives, movers.relatives_rows)
+        self.grandfather_until[movers.rows] = movers.grandfather_until
+        self.grandfather_channel[movers.rows] = movers.grandfather_channel
+        self._arrive(movers.rows, movers.cities)
+
+    def _depart(self, rows: np.ndarray, cities: np.ndarray) -> Movers:
+        """Movers to cities held elsewhere, with their households' settled members; their rows become ABSENT."""
+        pop = self.pop
+        households = np.unique(pop.household[rows])
+        first = np.searchsorted(pop.household, households, side="left")
+        size = np.searchsorted(pop.household, households, side="right") - first
+        # The households' rows (consecutive): each household's first row, counted up through its size.
+        members = np.repeat(first - np.cumsum(size) + size, size) + np.arange(size.sum())
+        relatives = members[pop.status[members] == SETTLED]
+        movers = Movers(
+            rows,
+            cities,
+            pop.take(rows),
+            self.region_store.take(rows),
+            self.grandfather_until[rows],
+            self.grandfather_channel[rows],
+            relatives,
+            pop.take(relatives),
+        )
+        pop.status[rows] = ABSENT
+        return movers
+
+    def _arrive(self, rows: np.ndarray, cities: np.ndarray) -> None:
+        """``rows`` start the next month in ``cities``: the city's ledgers and counters start afresh."""
+        pop = self.pop
+        self.region_store.moving(pop, rows)
         pop.city[rows] = cities
         pop.city_since[rows] = self.month + 1
         pop.community_since[rows] = self.month + 1
@@ -459,55 +474,26 @@ class SettlementModel(mesa.Model):
         # the old city's region counts them as back-paid.
         for ledger in (pop.social_insurance, pop.tax):
             ledger.clear(rows)
+        self.region_store.materialize(pop, rows)
         clear_city(pop, rows)
 
     def collect(self) -> None:
-        """Record this month's indicators per city (in real persons)."""
-        pop, w = self.pop, self.scale
-        migrants, settled, formal, pool, pending = phases.city_counts(pop, len(self.city_ids))
-        for index, city in enumerate(self.city_ids):
-            stats = self._month_stats[index]
-            row = {
-                "scenario": self.scenario.id,
-                "seed": self.seed,
-                "city": city,
-                "month": month_label(self.month),
-                "migrants": migrants[index] * w,
-                "settled_total": settled[index] * w,
-                **{k: v * w for k, v in stats.counts.items()},
-                **{f"settled_{c}": stats.settled_by_channel[i] * w for i, c in enumerate(CHANNELS)},
-                "eligible_any": stats.eligible_any * w,
-                **{f"eligible_{c}": stats.eligible_by_channel[i] * w for i, c in enumerate(CHANNELS)},
-                "eligible_not_applied": stats.eligible_not_applied * w,
-                "eligible_unaware": stats.eligible_unaware * w,
-                "blocked_only_by_gap": stats.blocked_only_by_gap * w,
-                "points_pool": pool[index] * w,
-                "formal_share": formal[index] / migrants[index] if migrants[index] else 0.0,
-                **self._service_row(index, pending[index]),
-            }
-            self.datacollector.add_table_row("monthly", row)
+        """Record this month's indicators per city (in real persons), every city at once."""
+        counts = phases.city_counts(self.pop, len(self.city_ids))
+        self._monthly.append(
+            monthly_frame(
+                self._month_stats,
+                np.flatnonzero(self.holds),
+                self.city_ids,
+                counts,
+                self.scale,
+                self.scenario.id,
+                self.seed,
+                month_label(self.month),
+            )
+        )
 
     # ---------------------------------------------------------------------------- internals
-
-    def _service_row(self, index: int, pending: int) -> dict[str, float]:
-        stats, w = self._month_stats[index], self.scale
-        if stats.waits:
-            channels = np.concatenate([c for c, _ in stats.waits])
-            waits = np.concatenate([m for _, m in stats.waits]).astype(np.float64)
-        else:
-            channels, waits = np.zeros(0, np.int8), np.zeros(0)
-        row: dict[str, float] = {f"applied_{c}": stats.applied_by_channel[i] * w for i, c in enumerate(CHANNELS)}
-        row["wait_mean_months"], row["wait_p90_months"] = _mean_p90(waits)
-        for i, c in enumerate(CHANNELS):
-            row[f"wait_mean_months_{c}"], row[f"wait_p90_months_{c}"] = _mean_p90(waits[channels == i])
-        row["pending"] = pending * w
-        row["queue"] = stats.queue_by_channel.sum() * w
-        row |= {f"queue_{c}": stats.queue_by_channel[i] * w for i, c in enumerate(CHANNELS)}
-        row |= {k: v * w for k, v in stats.service.items()}
-        row["eligible_not_applied_share"] = (
-            stats.eligible_not_applied / stats.eligible_any if stats.eligible_any else 0.0
-        )
-        return row
 
     def _services(self, period: RulePeriod) -> dict[int, tuple[Channel, Service]]:
         """Channel index → (channel, effective service) for the channels in force that declare one."""
@@ -592,9 +578,9 @@ class SettlementModel(mesa.Model):
     def _lapse(self, rows: np.ndarray) -> None:
         """Count pending applications that lapse (the caller clears them)."""
         if len(rows):
-            counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
-            for index, stats in enumerate(self._month_stats):
-                stats.service["lapsed"] += counts[index]
+            self._month_stats.service[:, SERVICE_INDEX["lapsed"]] += np.bincount(
+                self.pop.city[rows], minlength=len(self.city_ids)
+            )
 
     def _current_periods(self) -> np.ndarray:
         """Index of each city's rule period in force (-1: none yet)."""
@@ -777,10 +763,7 @@ class SettlementModel(mesa.Model):
             self._count_rows("left", rows)
 
     def _count_rows(self, name: str, rows: np.ndarray) -> None:
-        # Only the cities the rows are in: a call per city must not cost a pass over every city.
-        counts = np.bincount(self.pop.city[rows], minlength=len(self.city_ids))
-        for index in np.flatnonzero(counts):
-            self._month_stats[index].counts[name] += counts[index]
+        self._month_stats.add(name, self.pop.city[rows])
 
     # ------------------------------------------------------------------------------ results
 
@@ -788,14 +771,20 @@ class SettlementModel(mesa.Model):
         """Tables and manifest of the months run so far."""
         release_free_memory()  # the months' scratch space, before the tables take their own
         return RunResult(
-            monthly=self.datacollector.get_table_dataframe("monthly"),
+            monthly=self._monthly_table(),
             rounds=self.datacollector.get_table_dataframe("rounds"),
             settlers=self._settlers(),
             manifest=self._manifest(seconds),
         )
 
-    def _settlers(self) -> pd.DataFrame:
-        pop = self.population
+    def _monthly_table(self) -> pd.DataFrame:
+        if not self._monthly:
+            return pd.DataFrame(columns=MONTHLY_COLUMNS + SERVICE_COLUMNS)
+        return pd.concat(self._monthly, ignore_index=True)
+
+    def _settlers(self, pop: Population | None = None) -> pd.DataFrame:
+        """One row per settled agent of ``pop`` (this model's population by default; a split run's parts combined)."""
+        pop = self.population if pop is None else pop
         rows = np.flatnonzero(pop.status == SETTLED)
         settled = pop.settled_month[rows]
         # Month codes from the first month with a settler on, its unused months dropped: no sort of
@@ -857,10 +846,3 @@ def _labelled(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
     rank[order] = np.arange(len(labels), dtype=np.int32)
     dtype = np.int8 if len(labels) <= np.iinfo(np.int8).max else np.int32
     return pd.Categorical.from_codes(rank.astype(dtype)[codes], [labels[i] for i in order])
-
-
-def _mean_p90(values: np.ndarray) -> tuple[float, float]:
-    """Mean and 90th percentile of ``values`` (0, 0 when empty, as counts are: read with ``settled``)."""
-    if not len(values):
-        return 0.0, 0.0
-    return float(values.mean()), float(np.quantile(values, 0.9))

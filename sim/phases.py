@@ -18,6 +18,7 @@ from sim.behaviour import YEARS_IN_CITY_CAP
 from sim.histories import close_tax_year
 from sim.households import by_household
 from sim.population import CHILD, CITY_DTYPE, HEAD, MIGRANT, MINOR_AGE, SPOUSE, Population
+from sim.regions import RegionStore
 from sim.rules.counters import CounterPlan
 from sim.scenario.schema import CHANNELS, Intention
 from sim.streams import Streams
@@ -35,7 +36,7 @@ def work_and_contribute(
     working_age_min: int,
     streams: Streams,
     thresholds: np.ndarray,
-    region_members: np.ndarray,
+    regions: RegionStore,
     back_rate: float,
     back_windows: np.ndarray,
     counters: CounterPlan,
@@ -60,8 +61,8 @@ def work_and_contribute(
     thresholds : ndarray of float32, shape (3, 12)
         Cumulative transition rates into formal, informal and unemployed work for each kind of
         person ``state * 4 + college * 2 + over_45`` (see :func:`sim.behaviour.transition_table`).
-    region_members : ndarray of bool, shape (regions, cities)
-        Whether each city belongs to each recognition region.
+    regions : RegionStore
+        The recognition regions' ledgers of the persons who have moved (the others' are derived).
     back_rate : float
         Share of persons paying again who back-pay their recent gaps.
     back_windows : ndarray of int64
@@ -69,11 +70,7 @@ def work_and_contribute(
     counters : CounterPlan
         What each of ``pop.counters`` counts (see :mod:`sim.rules.counters`).
     """
-    regions = pop.region_paid
-    region_lo = [r.lo for r in regions]
-    region_hi = [r.hi for r in regions]
-    region_lifetime = [r.lifetime for r in regions]
-
+    members = regions.members.view(np.uint8)
     back = bool(np.any(back_windows > 0))
 
     def rows(a: int, b: int) -> None:
@@ -102,10 +99,11 @@ def work_and_contribute(
             pop.tax.lo[a:b],
             pop.tax.hi[a:b],
             pop.tax.lifetime[a:b],
-            [x[a:b] for x in region_lo],
-            [x[a:b] for x in region_hi],
-            [x[a:b] for x in region_lifetime],
-            region_members.view(np.uint8),
+            regions.row[a:b],
+            regions.lo,
+            regions.hi,
+            regions.lifetime,
+            members,
             streams.cursor("back_payment", month, a) if back else np.zeros(0, np.uint64),
             np.float32(back_rate),
             back_windows,

@@ -26,6 +26,8 @@ CITY_DTYPE = np.int16
 
 # status
 INACTIVE, MIGRANT, SETTLED, LEFT = 0, 1, 2, 3
+ABSENT = 4
+"""Status of a row that another part of a run split by city holds (:mod:`sim.split`): every phase passes it over."""
 # role in household
 HEAD, SPOUSE, CHILD, PARENT = 0, 1, 2, 3
 # employment
@@ -49,7 +51,7 @@ class Population:
     scale factor of real persons.
     """
 
-    status: np.ndarray  # int8, INACTIVE / MIGRANT / SETTLED / LEFT
+    status: np.ndarray  # int8, INACTIVE / MIGRANT / SETTLED / LEFT (ABSENT: held by another part of a split run)
     city: np.ndarray  # CITY_DTYPE, index into the scenario's cities
     household: np.ndarray  # int32
     role: np.ndarray  # int8, HEAD / SPOUSE / CHILD / PARENT
@@ -142,7 +144,9 @@ class Population:
 
     def nbytes(self) -> int:
         """Memory held by the population's arrays, in bytes."""
-        return sum(a.nbytes for f in fields(self) for a in _arrays(getattr(self, f.name)))
+        # The regions' arrays may be shared between regions (see sim.regions): each counts once.
+        arrays = {id(a): a for f in fields(self) for a in _arrays(getattr(self, f.name))}
+        return sum(a.nbytes for a in arrays.values())
 
     def prefix(self, n: int) -> Population:
         """The first ``n`` rows as views: writes go through to this population."""
@@ -160,6 +164,29 @@ class Population:
             else:
                 values[f.name] = value[:n]
         return Population(**values)  # type: ignore[arg-type]
+
+    def take(self, rows: np.ndarray) -> Population:
+        """A copy of ``rows``, every field (what a person's row carries to another part of a split run)."""
+        values: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, BitLedger):
+                values[f.name] = value.take(rows)
+            elif isinstance(value, list):
+                values[f.name] = [ledger.take(rows) for ledger in value]
+            elif isinstance(value, Counters):
+                values[f.name] = value.take(rows)
+            elif isinstance(value, tuple):
+                values[f.name] = value
+            else:
+                values[f.name] = value[rows]
+        return Population(**values)  # type: ignore[arg-type]
+
+    def put(self, rows: np.ndarray, part: Population) -> None:
+        """Write ``part`` (rows taken with :meth:`take`, in the order of ``rows``) into ``rows``."""
+        for f in fields(self):
+            for mine, theirs in zip(_arrays(getattr(self, f.name)), _arrays(getattr(part, f.name)), strict=True):
+                mine[rows] = theirs
 
 
 def _arrays(value: object) -> list[np.ndarray]:

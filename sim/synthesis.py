@@ -42,6 +42,7 @@ from sim.population import (
     UNEMPLOYED,
     Population,
 )
+from sim.regions import RegionStore
 from sim.rules.counters import CounterPlan, collect_specs
 from sim.scenario.schema import EmploymentDynamics, PopulationSpec, Scenario, parse_age_band
 from sim.streams import Streams, unbiased_round
@@ -65,6 +66,8 @@ class Synthesis:
     n_households: int
     regions: dict[str, int]
     """Region name → index into ``population.region_paid``."""
+    region_store: RegionStore
+    """The regions' ledgers (:mod:`sim.regions`): nobody has moved yet, so all are the city's."""
 
 
 def synthesize(scenario: Scenario, agents: int, seed: int, counters: tuple[CounterSpec, ...] = ()) -> Synthesis:
@@ -124,12 +127,8 @@ def synthesize(scenario: Scenario, agents: int, seed: int, counters: tuple[Count
     del parts  # emptied by _concatenate
     n_households = int(columns["household"].max()) + 1 if len(columns["household"]) else 0
     regions = region_index(scenario)
-    city_ids = list(scenario.cities)
-    region_cities = [
-        np.array([city_ids.index(c) for c in members], CITY_DTYPE) for members in scenario.regions.values()
-    ]
     specs = tuple(sorted(set(collect_specs(scenario)) | set(counters), key=CounterSpec.sort_key))
-    pop = _population(columns, len(regions), specs, scenario)
+    pop = _population(columns, specs, scenario)
     person_data = streams.generator("person_data")
     draw_districts(person_data, scenario, pop)
     _simulate_history(
@@ -143,14 +142,15 @@ def synthesize(scenario: Scenario, agents: int, seed: int, counters: tuple[Count
     count_spells(pop, specs, scenario, scenario.start)
     draw_income_tax(person_data, scenario, pop, scenario.start)
     draw_attributes(person_data, scenario, pop)
-    for index, members in enumerate(region_cities):
-        inside = np.isin(pop.city, members)
-        ledger, paid = pop.region_paid[index], pop.social_insurance
-        # In place: fancy-indexed copies would be temporaries as large as the ledger.
-        np.copyto(ledger.lo, paid.lo, where=inside)
-        np.copyto(ledger.hi, paid.hi, where=inside)
-        np.copyto(ledger.lifetime, paid.lifetime, where=inside)
-    return Synthesis(pop, scale, n_households, regions)
+    return Synthesis(pop, scale, n_households, regions, region_store(scenario, pop))
+
+
+def region_store(scenario: Scenario, pop: Population) -> RegionStore:
+    """A region store for ``pop``, in which nobody has moved yet; ``pop.region_paid`` reads from it."""
+    store = RegionStore(scenario, pop.size)
+    pop.region_paid = store.region_paid()
+    store.materialize(pop)
+    return store
 
 
 def persons_per_agent(scenario: Scenario, agents: int) -> float:
@@ -395,9 +395,7 @@ def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return columns
 
 
-def _population(
-    columns: dict[str, np.ndarray], n_regions: int, specs: tuple[CounterSpec, ...], scenario: Scenario
-) -> Population:
+def _population(columns: dict[str, np.ndarray], specs: tuple[CounterSpec, ...], scenario: Scenario) -> Population:
     n = len(columns["status"])
     fields = {k: v for k, v in columns.items() if k != "months_in_city"}
     tax_years = scenario.income_tax.years + 1 if scenario.income_tax is not None else 0
@@ -411,7 +409,6 @@ def _population(
         social_insurance=BitLedger.empty(n),
         back_paid=BitLedger.empty(n),
         tax=BitLedger.empty(n),
-        region_paid=[BitLedger.empty(n) for _ in range(n_regions)],
         counters=Counters.empty(n, specs),
     )
 
