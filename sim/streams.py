@@ -33,6 +33,8 @@ DECISIONS = {
     "service_capacity": 18,
     "awareness": 19,
     "publicity": 20,
+    "awareness_announced": 21,
+    "home_trip": 22,
 }
 """Stable codes: renaming a decision must not change another decision's draws."""
 
