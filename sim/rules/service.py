@@ -119,6 +119,9 @@ class ServiceSteps:
     home_trip: bool
     capacity_per_month: int | None
     windows: tuple[str, ...]
+    move_permit_valid_days: int | None = None
+    after_approval_working_days: float = 0.0
+    """Deregistration and registration, without the trip home."""
 
     def text(self) -> str:
         """One line: trips, days, the trip home and the windows."""
@@ -129,6 +132,10 @@ class ServiceSteps:
         if self.green_channel_working_days is not None:
             parts[-1] += f" ({self.green_channel_working_days:g} by the green channel)"
         parts.append("a trip home to the origin province" if self.home_trip else "no trip home (transfer online)")
+        if self.move_permit_valid_days is not None:
+            parts.append(f"the permit to move (准迁证) valid {self.move_permit_valid_days} days")
+        if self.after_approval_working_days:
+            parts.append(f"{self.after_approval_working_days:g} working days to deregister and register")
         if self.windows:
             parts.append(", ".join(self.windows))
         if self.capacity_per_month is not None:
@@ -160,4 +167,6 @@ def steps(service: Service, channel: Channel) -> ServiceSteps:
         home_trip=needs_home_trip(service),
         capacity_per_month=service.capacity_per_month,
         windows=windows,
+        move_permit_valid_days=service.move_permit_valid_days,
+        after_approval_working_days=float(after_approval_working_days(service, np.zeros(1))[0]),
     )

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from sim.model import SettlementModel
-from sim.rules.service import WORKING_DAYS_PER_CALENDAR_DAY, after_approval_working_days, permit_expired
+from sim.rules.service import WORKING_DAYS_PER_CALENDAR_DAY, after_approval_working_days, permit_expired, steps
 from sim.scenario import load_scenario
-from sim.scenario.schema import Service
+from sim.scenario.schema import Channel, Service
 
 AFTER = "ningbo-2019-service"
 SERVICE = "cities.ningbo.rules[0].service"
@@ -38,6 +38,14 @@ def test_working_days_after_approval_by_hand():
     assert permit_expired(service, np.array([0.0, valid - 0.1, valid + 0.1])).tolist() == [False, False, True]
     assert not permit_expired(Service(), np.array([1e6])).any()
     assert not Service().has_pipeline() and service.has_pipeline()
+
+
+def test_steps_name_the_permit_and_the_days_after_approval():
+    service = Service(processing_working_days=6, move_permit_valid_days=40, deregistration_working_days=3)
+    text = steps(service, Channel()).text()
+    assert "6 working days" in text
+    assert "the permit to move (准迁证) valid 40 days; 3 working days to deregister and register" in text
+    assert "准迁证" not in steps(Service(processing_working_days=6), Channel()).text()
 
 
 @pytest.mark.parametrize(("registration", "months"), [(6, 1), (28, 2)])
