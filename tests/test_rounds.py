@@ -125,6 +125,13 @@ def test_window_needs_one_round_a_year():
     assert "rounds.window" in str(err.value)
 
 
+def test_a_published_cutoff_comes_from_before_the_run():
+    published = {"points": 90.75, "round": "2018-10", "source": "test"}
+    with pytest.raises(ScenarioError, match="published before the run") as err:
+        load_scenario(ROUNDS, {"cities.capital.rules[0].channels.points.rounds.published_cutoff": published})
+    assert "published_cutoff.round" in str(err.value)
+
+
 # ------------------------------------------------------------------------------------ applicants
 
 

@@ -183,6 +183,14 @@ def _check_points(
                 "a points scheme needs a quota_persons, a threshold, or both.",
                 "add quota_persons: N (persons admitted per round) or threshold: S (points)",
             )
+        published = rounds.published_cutoff
+        if published is not None and published.round >= scenario.start:
+            report(
+                (*path, "rounds", "published_cutoff", "round"),
+                f"the cut-off of round {month_label(published.round)} is declared as published before the "
+                f"run, which starts {month_label(scenario.start)}; the run publishes the cut-offs of its own rounds.",
+                "give the last round before the start, or remove published_cutoff",
+            )
         if rounds.window is not None and len(rounds.months_of_year) != 1:
             report(
                 (*path, "rounds", "window"),
