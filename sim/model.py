@@ -497,7 +497,9 @@ class SettlementModel(mesa.Model):
         rows = np.flatnonzero(due)
         approved = self.approved[rows]
         self._settle(rows[approved], pop.applied_channel[rows[approved]])
-        rows = self._serve_due(rows[~approved])
+        rows = rows[~approved]
+        rows = rows[pop.status[rows] == MIGRANT]  # not those who just settled as a settler's dependants
+        rows = self._serve_due(rows)
         rows = self._into_pipeline(rows)
         self._settle(rows, pop.applied_channel[rows])
         month_of_year = self.month % 12 + 1
