@@ -223,15 +223,22 @@ class SettlementModel(mesa.Model):
         """Whether someone may not know their city's rules in force (only a rule change makes it so)."""
         """Index in their city's timeline of the rule set each person knows (-1: none)."""
         self._programs: dict[tuple[int, int, int | None], Program] = {}
-        self.bar_rounds = np.zeros(self.population.size, np.int8)
+        # Per-slot state of the optional mechanisms is allocated only when the scenario declares them.
+        self.has_bars = any(_declares_bars(period) for timeline in self.timelines for period in timeline)
+        self.has_pipeline = behaviour.pipeline is not None or any(
+            _declares_pipeline(period) for timeline in self.timelines for period in timeline
+        )
+        self.has_announcements = any(p.rules.announced is not None for t in self.timelines for p in t)
+        size = self.population.size
+        self.bar_rounds = _slots(size, np.int8, 0, self.has_bars)
         """Points rounds of their city each person may not apply to yet (a declared reapply bar)."""
-        self.approved = np.zeros(self.population.size, bool)
+        self.approved = _slots(size, bool, False, self.has_pipeline)
         """Whether a pending application is approved and in the pipeline (permit, deregistration, registration)."""
-        self.approval_day = np.zeros(self.population.size, np.float32)
+        self.approval_day = _slots(size, np.float32, 0.0, self.has_pipeline)
         """Working day of its month (0..22) an application is approved on."""
-        self.knows_next = np.zeros(self.population.size, bool)
+        self.knows_next = _slots(size, bool, False, self.has_announcements)
         """Whether a person knows the rule set announced for their city, before it takes effect."""
-        self.ready_until = np.full(self.population.size, NO_MONTH, MONTH_DTYPE)
+        self.ready_until = _slots(size, MONTH_DTYPE, NO_MONTH, self.has_announcements)
         """Month until which a person who knew the rules in advance applies readier (``preparation``)."""
         self.published: list[tuple[float, int | None] | None] = [None] * len(self.city_ids)
         """Each city's last published cut-off in the run and that round's quota (persons)."""
@@ -342,6 +349,8 @@ class SettlementModel(mesa.Model):
 
     def _take_effect(self, residents: np.ndarray, period: RulePeriod) -> None:
         """Those of a city's ``residents`` who learned of ``period`` before it took effect know it now."""
+        if not self.has_announcements:
+            return
         ahead = residents[self.knows_next[residents]]
         self.knows_next[residents] = False
         if not len(ahead):
@@ -478,14 +487,21 @@ class SettlementModel(mesa.Model):
         return chance * round_entry_multiplier(total, cutoff, spec)
 
     def _expected_cutoff(self, city: int, rounds: Rounds) -> float | None:
-        """The cut-off the city's applicants expect at its next round (None: none published yet)."""
+        """The cut-off the city's applicants expect at its next round (None: none published yet).
+
+        Without a quota the threshold is the cut-off, and the rules publish it; with one, the
+        expected cut-off is never below the threshold.
+        """
+        if rounds.quota_persons is None and rounds.threshold is not None:
+            return rounds.threshold
         published = self.published[city]
         if published is None and rounds.published_cutoff is not None:
             published = (rounds.published_cutoff.points, rounds.published_cutoff.quota_persons)
         if published is None:
             return None
         points, quota_then = published
-        return expected_cutoff(points, quota_then, rounds.quota_persons, self.scenario.behaviour.points_applicants)
+        expected = expected_cutoff(points, quota_then, rounds.quota_persons, self.scenario.behaviour.points_applicants)
+        return expected if rounds.threshold is None else max(expected, rounds.threshold)
 
     def admit(self) -> None:
         """Approve due applications; hold points rounds in their months."""
@@ -639,8 +655,10 @@ class SettlementModel(mesa.Model):
         pop.community_since[rows] = self.month + 1
         pop.permit_month[rows] = NO_MONTH
         self.known_period[rows] = self._current_periods()[pop.city[rows]]
-        self.knows_next[rows] = False
-        self.bar_rounds[rows] = 0
+        if self.has_announcements:
+            self.knows_next[rows] = False
+        if self.has_bars:
+            self.bar_rounds[rows] = 0
         pop.tenure[rows] = RENT
         pop.employed_months[rows] = 0
         self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
@@ -855,9 +873,11 @@ class SettlementModel(mesa.Model):
             day_u = self.streams.uniform_at("service_day", self.month, rows[these])
             days = processing_days(service, channel, green)
             delay[these] = delay_months(days, day_u)
-            self.approval_day[rows[these]] = np.mod(day_u * WORKING_DAYS_PER_MONTH + days, WORKING_DAYS_PER_MONTH)
+            if self.has_pipeline:
+                self.approval_day[rows[these]] = np.mod(day_u * WORKING_DAYS_PER_MONTH + days, WORKING_DAYS_PER_MONTH)
         pop.decision_month[rows] = np.where(channels == POINTS, NO_MONTH, self.month + delay)
-        self.approved[rows] = False
+        if self.has_pipeline:
+            self.approved[rows] = False
         self._count_rows("applied", rows)
 
     def _settle(self, rows: np.ndarray, channels: np.ndarray) -> None:
@@ -1093,6 +1113,26 @@ class SettlementModel(mesa.Model):
             "scale_persons_per_agent": self.scale,
             "run_seconds": round(seconds, 3),
         }
+
+
+def _slots(size: int, dtype: type, fill: object, needed: bool) -> np.ndarray:
+    """One value per slot, or, when the mechanism is not declared, a read-only view of ``fill`` that takes no memory."""
+    if needed:
+        return np.full(size, fill, dtype)
+    return np.broadcast_to(np.array(fill, dtype), (size,))
+
+
+def _declares_bars(period: RulePeriod) -> bool:
+    points = period.rules.channels.points
+    return points is not None and points.rounds is not None and bool(points.rounds.reapply_bars)
+
+
+def _declares_pipeline(period: RulePeriod) -> bool:
+    for _, channel in period.channels():
+        service = effective_service(period.rules, channel)
+        if service is not None and service.has_pipeline():
+            return True
+    return False
 
 
 def _labelled(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:

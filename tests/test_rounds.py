@@ -244,3 +244,19 @@ def test_a_declared_bar_keeps_the_rejected_out_of_the_next_round():
     _steps(model, 9)  # the 2020 window: the bar has passed
     applied_2020 = (pop.applied_month >= 12 * 2020 + 3) & (pop.applied_month <= 12 * 2020 + 4)
     assert applied_2020[rejected].sum() > 10
+
+
+def test_without_a_quota_applicants_expect_the_threshold():
+    rounds = "cities.capital.rules[0].channels.points.rounds"
+    result = _model(
+        {
+            "behaviour.points_applicants": STRATEGY,
+            f"{rounds}.quota_persons": None,
+            f"{rounds}.threshold": 45,
+        },
+        months=24,
+    ).run()
+    table = result.rounds.set_index("month")
+    assert (table["expected_cutoff"] == 45).all()
+    assert (table["cutoff"] >= 45).all()
+    assert table.loc["2018-10", "applicants_below_10"] < table.loc["2018-10", "applicants_at_or_above"]
