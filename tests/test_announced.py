@@ -78,3 +78,11 @@ def test_announced_after_the_effect_is_refused():
     with pytest.raises(ScenarioError, match="announced") as err:
         load_scenario(REFORM, {"cities.ningbo.rules[1].announced": "2019-10-01"})
     assert "rules[1]" in str(err.value)
+
+
+def test_describe_gives_the_announcement_date():
+    from sim.describe import describe
+
+    scenario = load_scenario(REFORM, ANNOUNCED)
+    assert "- Published on 2019-07-19" in describe(scenario, "en")
+    assert "- 2019-07-19公布" in describe(scenario, "zh")

@@ -260,3 +260,21 @@ def test_without_a_quota_applicants_expect_the_threshold():
     assert (table["expected_cutoff"] == 45).all()
     assert (table["cutoff"] >= 45).all()
     assert table.loc["2018-10", "applicants_below_10"] < table.loc["2018-10", "applicants_at_or_above"]
+
+
+def test_describe_names_the_window_the_bars_and_the_published_cutoff():
+    from sim.describe import describe
+
+    rounds = "cities.capital.rules[0].channels.points.rounds"
+    scenario = load_scenario(
+        ROUNDS,
+        {
+            f"{rounds}.reapply_bars": [{"after": "not_admitted", "rounds": 2, "source": "test"}],
+            f"{rounds}.published_cutoff": {"points": 90.75, "round": "2017-10", "source": "test"},
+        },
+    )
+    text = describe(scenario, "en")
+    assert "applications open 04-16 to 06-14" in text
+    assert "not admitted: no application for the next 2 rounds" in text
+    assert "cut-off published for 2017-10: 90.75" in text
+    assert "04-16至06-14受理申报" in describe(scenario, "zh")
