@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import FORMAL, INFORMAL, UNEMPLOYED
-from sim.scenario.schema import EmploymentDynamics, Intention, Service, ServiceCost
+from sim.scenario.schema import EmploymentDynamics, Intention, PointsApplicants, Service, ServiceCost
 
 YEARS_IN_CITY_CAP = 10
 OVER_45 = 45
@@ -77,3 +77,39 @@ def service_cost(
         cost = cost + costs.home_trip_cost * np.where(far, costs.far_multiplier, 1.0)
     person = 1.0 + costs.children_weight * has_children + costs.formal_job_weight * in_formal_job
     return person * cost
+
+
+def admission_chance(scores: np.ndarray, expected_cutoff: float, spec: PointsApplicants) -> np.ndarray:
+    """The chance of admission a person puts on their ``scores`` against the cut-off they expect.
+
+    ``Φ((score − expected_cutoff) / cutoff_uncertainty_points)``: the next cut-off is read as last
+    round's (``expected_cutoff``) give or take ``cutoff_uncertainty_points`` (one sd).
+    """
+    from scipy.special import ndtr  # imported here: only runs with points applicants need it
+
+    return ndtr((np.asarray(scores, np.float64) - expected_cutoff) / spec.cutoff_uncertainty_points)
+
+
+def round_entry_multiplier(scores: np.ndarray, expected_cutoff: float, spec: PointsApplicants) -> np.ndarray:
+    """Factor on the application probability of persons eligible for a points round, by their score.
+
+    ``min(1, chance / sure_chance)``: efforts spread evenly between none and ``sure_chance``
+    across persons, a person applies when their chance of admission (:func:`admission_chance`)
+    outweighs their effort. It rises with the score and falls as the expected cut-off rises.
+    See :class:`sim.scenario.schema.PointsApplicants`.
+    """
+    return np.minimum(1.0, admission_chance(scores, expected_cutoff, spec) / spec.sure_chance)
+
+
+def expected_cutoff(
+    published: float, quota_then: int | None, quota_now: int | None, spec: PointsApplicants | None
+) -> float:
+    """The cut-off applicants expect: the last published one, moved for a change of quota since.
+
+    ``published − quota_points_per_doubling × log2(quota_now / quota_then)`` when both quotas are
+    known and positive; else ``published``.
+    """
+    shift = 0.0 if spec is None else spec.quota_points_per_doubling
+    if shift and quota_then and quota_now:
+        return published - shift * float(np.log2(quota_now / quota_then))
+    return published

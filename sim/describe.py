@@ -222,6 +222,14 @@ def rounds_sentence(rounds: Rounds | None, lab: Labels) -> str:
         parts.append(lab.phrase("threshold", threshold=plain_number(rounds.threshold)))
     tie = lab.get("tie", rounds.tie).format(item=f"`{rounds.tie_break_item}`")
     parts.append(tie)
+    if rounds.window is not None:
+        parts.append(lab.phrase("window", opens=rounds.window.opens, closes=rounds.window.closes))
+    parts += [lab.phrase(f"reapply_bar_{bar.after}", rounds=bar.rounds) for bar in rounds.reapply_bars]
+    if rounds.published_cutoff is not None:
+        published = rounds.published_cutoff
+        parts.append(
+            lab.phrase("published_cutoff", round=month_label(published.round), points=plain_number(published.points))
+        )
     return lab.phrase("condition_separator").join(parts)
 
 
@@ -374,6 +382,8 @@ def _period_lines(
         lines.append(
             f"- {lab.phrase('label_value', label=lab.get('fields', 'transition'), value=_transition(delta, lab))}"
         )
+    if delta.announced is not None:
+        lines.append(f"- {lab.phrase('announced', date=delta.announced.isoformat())}")
     if delta.publicity is not None:
         told = lab.phrase("publicity", share=f"{delta.publicity.informed_share:.0%}")
         lines.append(f"- {lab.phrase('label_value', label=lab.get('fields', 'publicity'), value=told)}")

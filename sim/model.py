@@ -30,9 +30,15 @@ from tqdm import tqdm
 
 from sim import __version__, phases, provenance
 from sim._loops import release_free_memory
-from sim.behaviour import application_probability, service_cost, transition_table
+from sim.behaviour import (
+    application_probability,
+    expected_cutoff,
+    round_entry_multiplier,
+    service_cost,
+    transition_table,
+)
 from sim.monthly import MONTHLY_COLUMNS, SERVICE_COLUMNS, SERVICE_INDEX, MonthCounts, monthly_frame
-from sim.months import month_label
+from sim.months import month_label, parse_month
 from sim.movers import Movers
 from sim.person import PROVINCE_INDEX
 from sim.population import (
@@ -58,8 +64,18 @@ from sim.rules.context import Households, RuleContext
 from sim.rules.counters import CounterPlan, clear_city
 from sim.rules.kernel import Program, compile_period, counts_from_a_date, verdict_bits
 from sim.rules.points import item_points, score
-from sim.rules.service import delay_months, effective_service, is_far, needs_home_trip, processing_days, trips
-from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Scenario, Service
+from sim.rules.service import (
+    WORKING_DAYS_PER_MONTH,
+    after_approval_working_days,
+    delay_months,
+    effective_service,
+    is_far,
+    needs_home_trip,
+    permit_expired,
+    processing_days,
+    trips,
+)
+from sim.scenario.schema import CHANNELS, Channel, PointsChannel, Rounds, Scenario, Service
 from sim.scenario.timeline import RulePeriod, count_from_start, resolve_timeline, rules_in_force
 from sim.streams import Streams, unbiased_round
 from sim.synthesis import WORKING_AGE_MIN, Synthesis, synthesize
@@ -68,6 +84,10 @@ CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
 POINTS = CHANNEL_INDEX["points"]
 LOWEST_BIT = np.array([(value & -value).bit_length() - 1 if value else 0 for value in range(256)], np.int8)
 """Index of the lowest set bit of each byte value: the first channel, in CHANNELS order, of a byte of verdicts."""
+SCORE_BANDS = ("below_10", "below_5_10", "below_0_5", "at_or_above")
+"""Applicants by their score against the cut-off they expected (``expected_cutoff``): more than 10
+points below, 5 to 10 below, less than 5 below, at or above (points)."""
+SCORE_BAND_EDGES = np.array([-10.0, -5.0, 0.0])
 ROUND_COLUMNS = [
     "scenario",
     "seed",
@@ -80,6 +100,8 @@ ROUND_COLUMNS = [
     "tied_at_cutoff",
     "admitted_over_quota",
     "mean_points",
+    "expected_cutoff",
+    *(f"applicants_{band}" for band in SCORE_BANDS),
 ]
 
 
@@ -164,6 +186,32 @@ class SettlementModel(mesa.Model):
         """Whether someone may not know their city's rules in force (only a rule change makes it so)."""
         """Index in their city's timeline of the rule set each person knows (-1: none)."""
         self._programs: dict[tuple[int, int, int | None], Program] = {}
+        # Per-slot state of the optional mechanisms is allocated only when the scenario declares them.
+        self.has_bars = any(_declares_bars(period) for timeline in self.timelines for period in timeline)
+        self.has_pipeline = behaviour.pipeline is not None or any(
+            _declares_pipeline(period) for timeline in self.timelines for period in timeline
+        )
+        self.has_announcements = any(p.rules.announced is not None for t in self.timelines for p in t)
+        size = self.population.size
+        self.bar_rounds = _slots(size, np.int8, 0, self.has_bars)
+        """Points rounds of their city each person may not apply to yet (a declared reapply bar)."""
+        self.approved = _slots(size, bool, False, self.has_pipeline)
+        """Whether a pending application is approved and in the pipeline (permit, deregistration, registration)."""
+        self.approval_day = _slots(size, np.float32, 0.0, self.has_pipeline)
+        """Working day of its month (0..22) an application is approved on."""
+        self.knows_next = _slots(size, bool, False, self.has_announcements)
+        """Whether a person knows the rule set announced for their city, before it takes effect."""
+        self.ready_until = _slots(size, MONTH_DTYPE, NO_MONTH, self.has_announcements)
+        """Month until which a person who knew the rules in advance applies readier (``preparation``)."""
+        self.published: list[tuple[float, int | None] | None] = [None] * len(self.city_ids)
+        """Each city's last published cut-off in the run and that round's quota (persons)."""
+        self.announcing: list[int | None] = [None] * len(self.city_ids)
+        """Per city, the index of the rule set announced and not yet in effect (None: none)."""
+        self.announcements = [
+            {p.index: parse_month(p.rules.announced) for p in timeline if p.rules.announced is not None}
+            for timeline in self.timelines
+        ]
+        """Per city, the month each announced rule set (by index) was published."""
         self.seen_periods: list[dict[int, RulePeriod]] = [{} for _ in self.city_ids]
         """The rule periods each city has had so far, by index (what a person may still know)."""
         self.datacollector = mesa.DataCollector(tables={"rounds": ROUND_COLUMNS})
@@ -240,10 +288,52 @@ class SettlementModel(mesa.Model):
                 self.periods[index] = period
                 self.seen_periods[index][period.index] = period
                 if self.month != self.scenario.start:
-                    self._announce(residents[index], period)
+                    self._announce(index, residents[index], period)
+                    self._take_effect(residents[index], period)
+            residents = self._publish_announced(index, timeline, residents)
         if self.month == self.scenario.start:
             # Everyone, arrivals to come included, knows the rules in force at the start.
             self.known_period[:] = self._current_periods()[self.population.city]
+
+    def _publish_announced(
+        self, city: int, timeline: list[RulePeriod], residents: list[np.ndarray] | None
+    ) -> list[np.ndarray] | None:
+        """Open the announcement of the city's next rule set when its day has come (``RuleSet.announced``).
+
+        From then until it takes effect the city's migrants may learn of it: its ``publicity``
+        reaches its share on the announcement day, the rest hear at the ``awareness`` rates.
+        Returns the migrants grouped by city (grouped here if they were not yet).
+        """
+        current = self.periods[city]
+        following = 0 if current is None else current.index + 1
+        announced = self.announcements[city].get(following)
+        if announced is None or not announced <= self.month < timeline[following].start_month:
+            self.announcing[city] = None
+            return residents
+        if self.announcing[city] is None:
+            if residents is None:
+                residents = phases.migrants_by_city(self.pop, len(self.city_ids))
+            self.announcing[city] = following
+            self.unaware_possible = True
+            publicity = timeline[following].rules.publicity
+            if publicity is not None and publicity.informed_share > 0:
+                rows = residents[city]
+                reached = rows[self.streams.uniform_at("publicity", self.month, rows) < publicity.informed_share]
+                self.knows_next[reached] = True
+        return residents
+
+    def _take_effect(self, residents: np.ndarray, period: RulePeriod) -> None:
+        """Those of a city's ``residents`` who learned of ``period`` before it took effect know it now."""
+        if not self.has_announcements:
+            return
+        ahead = residents[self.knows_next[residents]]
+        self.knows_next[residents] = False
+        if not len(ahead):
+            return
+        self.known_period[ahead] = period.index
+        preparation = self.scenario.behaviour.preparation
+        if preparation is not None:
+            self.ready_until[ahead] = self.month + preparation.ready_months
 
     def demography(self) -> None:
         """Activate this month's arrivals; remove those who die."""
@@ -257,20 +347,30 @@ class SettlementModel(mesa.Model):
 
     def inform(self) -> None:
         """Migrants who do not know their city's rules in force learn them at the awareness rates."""
-        pop, awareness = self.pop, self.scenario.behaviour.awareness
+        pop = self.pop
         if not self.unaware_possible:
             return
+        announcing = [index for index, following in enumerate(self.announcing) if following is not None]
+        if announcing:
+            hearing = (pop.status == MIGRANT) & ~self.knows_next[: pop.size] & np.isin(pop.city, announcing)
+            self.knows_next[self._learning(np.flatnonzero(hearing), "awareness_announced")] = True
         current = self._current_periods()
         unaware = np.flatnonzero((pop.status == MIGRANT) & (self.known_period[: pop.size] != current[pop.city]))
         if not len(unaware):
-            self.unaware_possible = False
+            self.unaware_possible = bool(announcing)
             return
+        unaware = self._learning(unaware, "awareness")
+        self.known_period[unaware] = current[pop.city[unaware]]
+
+    def _learning(self, rows: np.ndarray, stream: str) -> np.ndarray:
+        """Those of ``rows`` who learn this month, at the ``awareness`` rates (a draw from ``stream``)."""
+        awareness = self.scenario.behaviour.awareness
         college_rate = awareness.college_or_above_rate
         college_rate = awareness.monthly_rate if college_rate is None else college_rate
         if awareness.monthly_rate < 1 or college_rate < 1:
-            rate = np.where(pop.education[unaware] >= COLLEGE, college_rate, awareness.monthly_rate)
-            unaware = unaware[self.streams.uniform_at("awareness", self.month, unaware) < rate]
-        self.known_period[unaware] = current[pop.city[unaware]]
+            rate = np.where(self.pop.education[rows] >= COLLEGE, college_rate, awareness.monthly_rate)
+            rows = rows[self.streams.uniform_at(stream, self.month, rows) < rate]
+        return rows
 
     def assess_and_apply(self) -> None:
         """Evaluate eligibility per city and channel; eligible persons apply with their intention."""
@@ -317,6 +417,10 @@ class SettlementModel(mesa.Model):
                 chance, trip_counts, home_trips = self._service_cost(
                     index, candidates, channel, chance, services, households
                 )
+            chance = self._readiness(candidates, chance)
+            points = channel == POINTS
+            if points.any():
+                chance[points] = self._points_chance(index, period, candidates[points], chance[points], households)
             chosen = u[candidates] < chance
             self._apply(candidates[chosen], channel[chosen], period)
             stats.eligible_not_applied -= int(chosen.sum())
@@ -324,6 +428,55 @@ class SettlementModel(mesa.Model):
             if services:
                 stats.service["trips"] += trip_counts[chosen].sum()
                 stats.service["home_trips"] += home_trips[chosen].sum()
+
+    def _readiness(self, rows: np.ndarray, chance: np.ndarray) -> np.ndarray:
+        """``chance`` raised for persons with their papers ready for new rules (``behaviour.preparation``)."""
+        preparation = self.scenario.behaviour.preparation
+        if preparation is None:
+            return chance
+        ready = self.ready_until[rows] > self.month
+        return np.where(ready, np.minimum(chance * preparation.ready_multiplier, 1.0), chance)
+
+    def _points_chance(
+        self, city: int, period: RulePeriod, rows: np.ndarray, chance: np.ndarray, households: Households
+    ) -> np.ndarray:
+        """The application probability of ``rows``, eligible for the city's points round, this month.
+
+        Zero outside the round's application window and for persons barred from reapplying; times
+        :func:`sim.behaviour.round_entry_multiplier` of their score when applicants weigh it
+        against a known cut-off (``behaviour.points_applicants``).
+        """
+        channel = period.rules.channels.points
+        rounds = channel.rounds if channel is not None else None
+        if rounds is None:
+            return chance
+        if rounds.window is not None and self.month % 12 + 1 not in rounds.window.months_of_year():
+            return np.zeros_like(chance)
+        chance = np.where(self.bar_rounds[rows] > 0, 0.0, chance)
+        spec = self.scenario.behaviour.points_applicants
+        cutoff = self._expected_cutoff(city, rounds)
+        if spec is None or cutoff is None:
+            return chance
+        ctx = RuleContext(self.pop, self.month, self.regions, rows=rows, households=households)
+        total, _ = score(channel, ctx)
+        return chance * round_entry_multiplier(total, cutoff, spec)
+
+    def _expected_cutoff(self, city: int, rounds: Rounds) -> float | None:
+        """The cut-off the city's applicants expect at its next round (None: none published yet).
+
+        Without a quota the threshold is the cut-off, and the rules publish it; with one, the
+        expected cut-off is never below the threshold.
+        """
+        if rounds.quota_persons is None and rounds.threshold is not None:
+            return rounds.threshold
+        published = self.published[city]
+        if published is None and rounds.published_cutoff is not None:
+            published = (rounds.published_cutoff.points, rounds.published_cutoff.quota_persons)
+        if published is None:
+            return None
+        points, quota_then = published
+        expected = expected_cutoff(points, quota_then, rounds.quota_persons, self.scenario.behaviour.points_applicants)
+        return expected if rounds.threshold is None else max(expected, rounds.threshold)
 
     def admit(self) -> None:
         """Approve due applications; hold points rounds in their months."""
@@ -333,7 +486,12 @@ class SettlementModel(mesa.Model):
         due = (pop.status == MIGRANT) & (pop.decision_month != NO_MONTH) & (pop.decision_month <= self.month)
         due &= (pop.applied_channel != POINTS) & (pop.applied_channel != NO_CHANNEL)
         rows = np.flatnonzero(due)
+        approved = self.approved[rows]
+        self._settle(rows[approved], pop.applied_channel[rows[approved]])
+        rows = rows[~approved]
+        rows = rows[pop.status[rows] == MIGRANT]  # not those who just settled as a settler's dependants
         rows = self._serve_due(rows)
+        rows = self._into_pipeline(rows)
         self._settle(rows, pop.applied_channel[rows])
         month_of_year = self.month % 12 + 1
         pools: list[np.ndarray] | None = None  # each city's points applicants, grouped once for every round
@@ -349,6 +507,53 @@ class SettlementModel(mesa.Model):
                 if pools is None:
                     pools = self._points_pools()
                 self._points_round(city_index, points, pools[city_index])
+
+    def _into_pipeline(self, rows: np.ndarray) -> np.ndarray:
+        """Approve ``rows``; return those who settle this month, the others registering later.
+
+        Under a service with a pipeline (:meth:`sim.scenario.schema.Service.has_pipeline`, or a
+        trip home when ``behaviour.pipeline`` is declared and the transfer is not online) an
+        approved applicant settles once the permit to move has been taken home, the origin has
+        deregistered them and the city has registered them
+        (:func:`sim.rules.service.after_approval_working_days`, counted from the approval day); a
+        permit that expires before the trip home lapses the application.
+        """
+        pop, trip = self.pop, self.scenario.behaviour.pipeline
+        if not len(rows):
+            return rows
+        now = np.ones(len(rows), bool)
+        for city, period in enumerate(self.periods):
+            if period is None:
+                continue
+            for index, (_, service) in self._services(period).items():
+                home_trip = trip is not None and needs_home_trip(service)
+                if index == POINTS or not (service.has_pipeline() or home_trip):
+                    continue
+                these = np.flatnonzero((pop.city[rows] == city) & (pop.applied_channel[rows] == index))
+                if not len(these):
+                    continue
+                approved = rows[these]
+                trip_days = np.zeros(len(these))
+                if home_trip:
+                    far = is_far(
+                        pop.origin_province[approved],
+                        self.city_province[city],
+                        self.scenario.behaviour.service_cost.near_province_distance,
+                    )
+                    mean = trip.home_trip_working_days_mean * np.where(far, trip.far_multiplier, 1.0)
+                    u = self.streams.uniform_at("home_trip", self.month, approved).astype(np.float64)
+                    trip_days = -mean * np.log1p(-u)
+                expired = permit_expired(service, trip_days)
+                self._lapse(approved[expired])
+                pop.applied_channel[approved[expired]] = NO_CHANNEL
+                pop.decision_month[approved[expired]] = NO_MONTH
+                days = after_approval_working_days(service, trip_days)
+                delay = delay_months(days, self.approval_day[approved] / WORKING_DAYS_PER_MONTH)
+                later = ~expired & (delay > 0)
+                pop.decision_month[approved[later]] = self.month + delay[later]
+                self.approved[approved[later]] = True
+                now[these[expired | later]] = False
+        return rows[now]
 
     def _points_pools(self) -> list[np.ndarray]:
         """Each city's applicants to its points round, in row order.
@@ -465,6 +670,10 @@ class SettlementModel(mesa.Model):
         pop.community_since[rows] = self.month + 1
         pop.permit_month[rows] = NO_MONTH
         self.known_period[rows] = self._current_periods()[pop.city[rows]]
+        if self.has_announcements:
+            self.knows_next[rows] = False
+        if self.has_bars:
+            self.bar_rounds[rows] = 0
         pop.tenure[rows] = RENT
         pop.employed_months[rows] = 0
         self._lapse(rows[pop.applied_channel[rows] != NO_CHANNEL])
@@ -586,11 +795,16 @@ class SettlementModel(mesa.Model):
         """Index of each city's rule period in force (-1: none yet)."""
         return np.array([-1 if p is None else p.index for p in self.periods], np.int16)
 
-    def _announce(self, residents: np.ndarray, period: RulePeriod) -> None:
-        """Who of a city's ``residents`` learns a new rule period on its date: those the publicity reaches."""
+    def _announce(self, city: int, residents: np.ndarray, period: RulePeriod) -> None:
+        """Who of a city's ``residents`` learns a new rule period on its date: those the publicity reaches.
+
+        A rule set announced before its date had its publicity then (:meth:`_publish_announced`).
+        """
         self.unaware_possible = True
         publicity = period.rules.publicity
         if publicity is None or publicity.informed_share == 0:
+            return
+        if self.announcements[city].get(period.index, self.month) < self.month:
             return
         reached = residents[self.streams.uniform_at("publicity", self.month, residents) < publicity.informed_share]
         self.known_period[reached] = period.index
@@ -643,8 +857,13 @@ class SettlementModel(mesa.Model):
                 continue
             green = self.streams.uniform_at("green_channel", self.month, rows[these]) < service.green_channel_share
             day_u = self.streams.uniform_at("service_day", self.month, rows[these])
-            delay[these] = delay_months(processing_days(service, channel, green), day_u)
+            days = processing_days(service, channel, green)
+            delay[these] = delay_months(days, day_u)
+            if self.has_pipeline:
+                self.approval_day[rows[these]] = np.mod(day_u * WORKING_DAYS_PER_MONTH + days, WORKING_DAYS_PER_MONTH)
         pop.decision_month[rows] = np.where(channels == POINTS, NO_MONTH, self.month + delay)
+        if self.has_pipeline:
+            self.approved[rows] = False
         self._count_rows("applied", rows)
 
     def _settle(self, rows: np.ndarray, channels: np.ndarray) -> None:
@@ -694,25 +913,41 @@ class SettlementModel(mesa.Model):
         self._count_rows("dependants_settled", dependants)
 
     def _points_round(self, city_index: int, channel: PointsChannel, pool: np.ndarray) -> None:
-        """Rank the city's ``pool`` of applicants and admit up to the quota (DESIGN §4a, rounds)."""
+        """Rank the city's ``pool`` of applicants and admit up to the quota (DESIGN §4a, rounds).
+
+        With an application window the round decides the applications of the window that closed
+        last; everyone else of the pool, and everyone not admitted, leaves it (the pool is rebuilt
+        each round). Declared reapply bars start; the cut-off is published for the next round.
+        """
         pop = self.pop
         rounds = channel.rounds
         quota_u = float(self.streams.uniform("quota", self.month, len(self.city_ids))[city_index])
         quota = None if rounds.quota_persons is None else unbiased_round(rounds.quota_persons / self.scale, quota_u)
+        expected = self._expected_cutoff(city_index, rounds)
         row = {
             "scenario": self.scenario.id,
             "seed": self.seed,
             "city": self.city_ids[city_index],
             "month": month_label(self.month),
+            "expected_cutoff": float("nan") if expected is None else expected,
         }
+        if rounds.window is not None:
+            in_window = self._in_last_window(pop.applied_month[pool], rounds)
+            self._lapse(pool[~in_window])
+            pop.applied_channel[pool[~in_window]] = NO_CHANNEL
+            pool = pool[in_window]
+        self._count_down_bars(city_index, rounds)
+        not_qualified = pool[:0]
         if len(pool):
             households = Households(pop, self.month)
             ctx = RuleContext(pop, self.month, self.regions, rows=pool, households=households)
             meets = channel_eligible(channel, ctx) if channel.routes else ctx.age_years >= MINOR_AGE
-            self._lapse(pool[~meets])
-            pop.applied_channel[pool[~meets]] = NO_CHANNEL
+            not_qualified = pool[~meets]
+            self._lapse(not_qualified)
+            pop.applied_channel[not_qualified] = NO_CHANNEL
             pool = pool[meets]
             ctx = RuleContext(pop, self.month, self.regions, rows=pool, households=households)
+        not_admitted = pool[:0]
         if len(pool):
             total, _ = score(channel, ctx)
             tie = None
@@ -720,6 +955,7 @@ class SettlementModel(mesa.Model):
                 tie = item_points(channel.items[rounds.tie_break_item], ctx, channel.items)
             outcome = decide_round(total, quota, rounds.threshold, tie)
             self._settle(pool[outcome.admitted], np.full(outcome.admitted.sum(), POINTS))
+            not_admitted = pool[~outcome.admitted]
             row |= {
                 "applicants": len(pool) * self.scale,
                 "admitted": outcome.admitted.sum() * self.scale,
@@ -728,6 +964,9 @@ class SettlementModel(mesa.Model):
                 "admitted_over_quota": outcome.over_quota_ties * self.scale,
                 "mean_points": float(total.mean()),
             }
+            row |= self._score_bands(total, expected)
+            if np.isfinite(outcome.cutoff):
+                self.published[city_index] = (outcome.cutoff, rounds.quota_persons)
         else:
             row |= {
                 "applicants": 0.0,
@@ -737,8 +976,38 @@ class SettlementModel(mesa.Model):
                 "admitted_over_quota": 0.0,
                 "mean_points": float("nan"),
             }
+            row |= self._score_bands(np.zeros(0), expected)
+        if rounds.window is not None:
+            pop.applied_channel[not_admitted] = NO_CHANNEL
+        for bar in rounds.reapply_bars:
+            barred = not_admitted if bar.after == "not_admitted" else not_qualified
+            self.bar_rounds[barred] = np.maximum(self.bar_rounds[barred], bar.rounds)
+            pop.applied_channel[barred] = NO_CHANNEL
         row["quota"] = float("nan") if quota is None else quota * self.scale
         self.datacollector.add_table_row("rounds", row)
+
+    def _in_last_window(self, applied_month: np.ndarray, rounds: Rounds) -> np.ndarray:
+        """Whether each application month lies in the application window that closed last (this month or before)."""
+        window = rounds.window.months_of_year()
+        closes = self.month - (self.month % 12 + 1 - window[-1]) % 12
+        return (applied_month >= closes - (len(window) - 1)) & (applied_month <= closes)
+
+    def _count_down_bars(self, city: int, rounds: Rounds) -> None:
+        """One round of the city's reapply bars has passed (bars declared now or earlier)."""
+        if not rounds.reapply_bars and not self.bar_rounds.any():
+            return
+        pop = self.pop
+        barred = np.flatnonzero((self.bar_rounds[: pop.size] > 0) & (pop.city == city))
+        self.bar_rounds[barred] -= 1
+
+    def _score_bands(self, total: np.ndarray, expected: float | None) -> dict[str, float]:
+        """Applicants by score against the cut-off they expected, in persons (NaN when none was known)."""
+        if expected is None:
+            return {f"applicants_{band}": float("nan") for band in SCORE_BANDS}
+        counts = np.bincount(
+            np.searchsorted(SCORE_BAND_EDGES, total - expected, side="right"), minlength=len(SCORE_BANDS)
+        )
+        return {f"applicants_{band}": counts[i] * self.scale for i, band in enumerate(SCORE_BANDS)}
 
     def _grandfather(self, rows: np.ndarray, previous: RulePeriod, months: int) -> None:
         """Keep the channels ``rows`` (the city's migrants) qualified for under ``previous`` open for ``months``."""
@@ -833,6 +1102,26 @@ class SettlementModel(mesa.Model):
             "scale_persons_per_agent": self.scale,
             "run_seconds": round(seconds, 3),
         }
+
+
+def _slots(size: int, dtype: type, fill: object, needed: bool) -> np.ndarray:
+    """One value per slot, or, when the mechanism is not declared, a read-only view of ``fill`` that takes no memory."""
+    if needed:
+        return np.full(size, fill, dtype)
+    return np.broadcast_to(np.array(fill, dtype), (size,))
+
+
+def _declares_bars(period: RulePeriod) -> bool:
+    points = period.rules.channels.points
+    return points is not None and points.rounds is not None and bool(points.rounds.reapply_bars)
+
+
+def _declares_pipeline(period: RulePeriod) -> bool:
+    for _, channel in period.channels():
+        service = effective_service(period.rules, channel)
+        if service is not None and service.has_pipeline():
+            return True
+    return False
 
 
 def _labelled(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:

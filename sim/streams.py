@@ -33,6 +33,8 @@ DECISIONS = {
     "service_capacity": 18,
     "awareness": 19,
     "publicity": 20,
+    "awareness_announced": 21,
+    "home_trip": 22,
     "person_data": 40,  # districts, income tax and attributes (sim.person_data_synthesis)
 }
 """Stable codes: renaming a decision must not change another decision's draws."""

@@ -18,6 +18,9 @@ from sim.scenario.schema import Channel, RuleSet, Service
 
 WORKING_DAYS_PER_MONTH = 22
 """Working days in a calendar month (5 days a week, less holidays), to turn days into months."""
+DAYS_PER_MONTH = 365.25 / 12
+WORKING_DAYS_PER_CALENDAR_DAY = WORKING_DAYS_PER_MONTH / DAYS_PER_MONTH
+"""To compare a validity in calendar days (a permit's) with waits in working days."""
 
 
 def effective_service(rules: RuleSet, channel: Channel) -> Service | None:
@@ -72,6 +75,26 @@ def delay_months(days: np.ndarray, day_of_month: np.ndarray) -> np.ndarray:
     return np.floor((day_of_month * WORKING_DAYS_PER_MONTH + days) / WORKING_DAYS_PER_MONTH).astype(np.int32)
 
 
+def after_approval_working_days(service: Service, trip_days: np.ndarray) -> np.ndarray:
+    """Working days from approval to registration in the city, per approved applicant.
+
+    The permit to move (准迁证) is issued on approval; the applicant takes it home (``trip_days``,
+    0 when the transfer is online) and the origin deregisters them (``deregistration_working_days``);
+    the city then registers them (``registration_working_days``). Seed 000: approval in 6 working
+    days (3 by the green channel), then the permit goes to Hunan for the 迁出; seed 001: a transfer
+    that took "over a month" with trips home takes "under a week" online.
+    """
+    fixed = (service.deregistration_working_days or 0.0) + (service.registration_working_days or 0.0)
+    return np.asarray(trip_days, np.float64) + fixed
+
+
+def permit_expired(service: Service, trip_days: np.ndarray) -> np.ndarray:
+    """Whether the permit to move expires before the trip home is made (the application then lapses)."""
+    if service.move_permit_valid_days is None:
+        return np.zeros(len(trip_days), bool)
+    return np.asarray(trip_days) > service.move_permit_valid_days * WORKING_DAYS_PER_CALENDAR_DAY
+
+
 def is_far(origin_province: np.ndarray, city_province: int | None, near_distance: int) -> np.ndarray:
     """Whether the origin province is far from the city's: more than ``near_distance`` places apart.
 
@@ -96,6 +119,9 @@ class ServiceSteps:
     home_trip: bool
     capacity_per_month: int | None
     windows: tuple[str, ...]
+    move_permit_valid_days: int | None = None
+    after_approval_working_days: float = 0.0
+    """Deregistration and registration, without the trip home."""
 
     def text(self) -> str:
         """One line: trips, days, the trip home and the windows."""
@@ -106,6 +132,10 @@ class ServiceSteps:
         if self.green_channel_working_days is not None:
             parts[-1] += f" ({self.green_channel_working_days:g} by the green channel)"
         parts.append("a trip home to the origin province" if self.home_trip else "no trip home (transfer online)")
+        if self.move_permit_valid_days is not None:
+            parts.append(f"the permit to move (准迁证) valid {self.move_permit_valid_days} days")
+        if self.after_approval_working_days:
+            parts.append(f"{self.after_approval_working_days:g} working days to deregister and register")
         if self.windows:
             parts.append(", ".join(self.windows))
         if self.capacity_per_month is not None:
@@ -137,4 +167,6 @@ def steps(service: Service, channel: Channel) -> ServiceSteps:
         home_trip=needs_home_trip(service),
         capacity_per_month=service.capacity_per_month,
         windows=windows,
+        move_permit_valid_days=service.move_permit_valid_days,
+        after_approval_working_days=float(after_approval_working_days(service, np.zeros(1))[0]),
     )

@@ -7,6 +7,7 @@ is left out is inherited, a key set to ``null`` is removed (see :mod:`sim.scenar
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, ClassVar, Literal
 
@@ -250,7 +251,27 @@ class Service(StrictModel):
         le=MAX_CAPACITY,
         description="Decisions per month, persons; null = unlimited. Excess waits FIFO.",
     )
+    move_permit_valid_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Calendar days the permit to move (准迁证) stays valid; null = until used.",
+    )
+    deregistration_working_days: float | None = Field(
+        default=None, ge=0, le=22 * 36, description="Working days the origin takes to deregister (迁出); null = 0."
+    )
+    registration_working_days: float | None = Field(
+        default=None, ge=0, le=22 * 36, description="Working days to register in the city (落户登记); null = 0."
+    )
     source: str = ""
+
+    def has_pipeline(self) -> bool:
+        """Whether settling takes time after approval (the permit to move, deregistration, registration)."""
+        return (
+            self.move_permit_valid_days is not None
+            or bool(self.deregistration_working_days)
+            or bool(self.registration_working_days)
+        )
 
     @model_validator(mode="after")
     def _green(self) -> Service:
@@ -436,12 +457,84 @@ ITEM_KINDS = ("rate", "table", "brackets", "flag")
 """The kinds of points items (the ``kind`` that selects the model)."""
 
 
+MONTH_DAY = re.compile(r"(\d\d)-(\d\d)")
+GOVERNING_DAY = 15
+"""A model month stands for its 15th: model month M covers the 15th of M to the 14th of M+1 (docs/model.md)."""
+
+
+class ApplicationWindow(StrictModel):
+    """The days of the year applications to a points round are open (e.g. Beijing 2018: 04-16..06-14).
+
+    Dates are ``MM-DD``; a window may run over the new year (``11-15`` to ``02-14``). In model
+    months (a month stands for its 15th) the window covers the months whose span holds one of its
+    days: 04-16..06-14 is April (04-15..05-14) and May (05-15..06-14).
+    """
+
+    atomic: ClassVar[bool] = True
+
+    opens: str = Field(description="First day applications are accepted, MM-DD.")
+    closes: str = Field(description="Last day applications are accepted, MM-DD.")
+    source: str = ""
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        match = MONTH_DAY.fullmatch(value)
+        if not match or not 1 <= int(match[1]) <= 12:
+            raise ValueError(f"expected a day of the year as MM-DD (e.g. 04-16), got {shorten(value)}")
+        try:
+            dt.date(2000, int(match[1]), int(match[2]))  # a leap year: 02-29 is a day of some years
+        except ValueError:
+            raise ValueError(f"{value} is not a day of the year") from None
+        return value
+
+    def months_of_year(self) -> tuple[int, ...]:
+        """The calendar months (1..12) of the model months the window covers, in order from its opening."""
+        first, last = (_model_month_of_year(day) for day in (self.opens, self.closes))
+        return tuple((first - 1 + k) % 12 + 1 for k in range((last - first) % 12 + 1))
+
+
+def _model_month_of_year(day: str) -> int:
+    """The model month (1..12) that a day ``MM-DD`` falls in: the 1st–14th belong to the month before."""
+    month, day_of_month = (int(part) for part in day.split("-"))
+    return month if day_of_month >= GOVERNING_DAY else (month - 2) % 12 + 1
+
+
+class PublishedCutoff(StrictModel):
+    """The cut-off score published for a round before the scenario starts: what applicants know at first."""
+
+    atomic: ClassVar[bool] = True
+
+    points: Points
+    round: MonthIndex = Field(description="The month of the round it was published for.")
+    quota_persons: int | None = Field(default=None, ge=0, le=MAX_PERSONS, description="That round's quota.")
+    source: str = Field(min_length=1, description="Where the figure was published, or why it is assumed.")
+
+
+class ReapplyBar(StrictModel):
+    """Applicants of a round with a given outcome may not apply to the next ``rounds`` rounds."""
+
+    atomic: ClassVar[bool] = True
+
+    after: Literal["not_admitted", "not_qualified"] = Field(
+        description="not_admitted: ranked below the cut-off; not_qualified: failed the preconditions at review."
+    )
+    rounds: int = Field(ge=1, le=20)
+    source: str = Field(min_length=1, description="The provision that bars them.")
+
+
 class Rounds(StrictModel):
     """When and how applications to a points scheme are decided.
 
     A later rule set may restate only some keys of ``rounds`` (e.g. a new quota), so the
-    checks across keys (a quota or a threshold; ``tie_break_item`` with ``break_by_item``)
-    are made on the rounds in force, in :func:`sim.scenario.timeline.check_timelines`.
+    checks across keys (a quota or a threshold; ``tie_break_item`` with ``break_by_item``;
+    one round a year with a ``window``) are made on the rounds in force, in
+    :func:`sim.scenario.timeline.check_timelines`.
+
+    Without a ``window`` a person may apply in any month and stays in the pool until admitted
+    or until they no longer qualify. With one, applications are accepted in the window only, a
+    round decides the applications of the window that closed last, and everyone not admitted
+    leaves the pool: whoever wants another chance applies again in the next window.
     """
 
     months_of_year: tuple[int, ...] = Field(default=(6,), min_length=1)
@@ -451,6 +544,15 @@ class Rounds(StrictModel):
     threshold: Points | None = Field(default=None, description="Minimum score to be admitted.")
     tie: Literal["admit_all_tied", "break_by_item"] = "admit_all_tied"
     tie_break_item: str | None = None
+    window: ApplicationWindow | None = Field(
+        default=None, description="Days of the year applications are open; null = any month, the pool kept."
+    )
+    reapply_bars: tuple[ReapplyBar, ...] = Field(
+        default=(), description="Outcomes after which an applicant sits out rounds; none unless a source says so."
+    )
+    published_cutoff: PublishedCutoff | None = Field(
+        default=None, description="The last cut-off published before the scenario starts (what applicants know)."
+    )
 
     @field_validator("months_of_year")
     @classmethod
@@ -550,8 +652,21 @@ class RuleSet(StrictModel):
     back_payment: BackPayment = Field(default_factory=BackPayment)
     transition: Transition = Field(default_factory=Transition)
     publicity: Publicity | None = Field(default=None, description="The announcement on the date; not inherited.")
+    announced: Date | None = Field(
+        default=None,
+        description="The day the rule set was published, before it takes effect; null = on the day. Not inherited.",
+    )
     service: Service | None = Field(default=None, description="Default service of every channel.")
     assumptions: tuple[Assumption, ...] = ()
+
+    @model_validator(mode="after")
+    def _announced_before(self) -> RuleSet:
+        if self.announced is not None and self.announced > self.effective:
+            raise ValueError(
+                f"announced ({self.announced}) is after the rule set takes effect ({self.effective}): "
+                "a rule set is published on or before its date"
+            )
+        return self
 
 
 # ------------------------------------------------------------------------------ population & city
@@ -706,6 +821,60 @@ class ServiceCost(StrictModel):
     )
 
 
+class PointsApplicants(StrictModel):
+    """Whether a person eligible for a points round applies, given what they can know (optional block).
+
+    A person knows their own score and the cut-off published for the city's last round (or the
+    rounds' ``published_cutoff`` before the first round of the run); they expect the next cut-off
+    there, moved by ``quota_points_per_doubling`` points down per doubling of the quota since
+    that round. Unsure of how far it will move, they put their chance of admission at
+    ``Φ((score − expected cut-off) / cutoff_uncertainty_points)``. Applying takes effort (papers,
+    the employer's declaration): efforts, spread evenly between none and ``sure_chance`` across
+    persons, are weighed against that chance, so the monthly application probability is
+    multiplied by ``min(1, chance / sure_chance)``. Those far below stop applying, those near the
+    cut-off keep trying; when no cut-off is known yet the probability is not changed.
+    Absent (the default), applying to a points round does not depend on the score.
+    """
+
+    cutoff_uncertainty_points: float = Field(
+        gt=0, le=MAX_POINTS, description="How far applicants expect the next cut-off may move (one sd), points."
+    )
+    sure_chance: float = Field(
+        gt=0, le=1, description="Chance of admission at which every intending person finds applying worth it."
+    )
+    quota_points_per_doubling: float = Field(
+        default=0.0, ge=0, le=MAX_POINTS, description="Points the expected cut-off falls when the quota doubles."
+    )
+
+
+class Pipeline(StrictModel):
+    """What a person takes, after approval, to deregister at the place of origin (optional block).
+
+    With no online transfer (跨省通办) the approved applicant carries the permit to move (准迁证)
+    home: the trip takes an exponential number of working days with mean
+    ``home_trip_working_days_mean`` (``far_multiplier`` times more for a far origin, as in
+    ``service_cost``). A permit that expires before the trip lapses the application.
+    Absent (the default), the trip home adds no time.
+    """
+
+    home_trip_working_days_mean: float = Field(gt=0, le=22 * 36)
+    far_multiplier: float = Field(default=1.0, ge=1, le=20)
+
+
+class Preparation(StrictModel):
+    """What migrants do between a rule set's announcement and its effect (optional block).
+
+    Persons who learn of an announced rule set (its publicity reaches them on the announcement
+    day; the rest learn at the ``awareness`` rates from then on) know it when it takes effect.
+    Those who are then eligible under it have their papers ready: in its first
+    ``ready_months`` months they apply ``ready_multiplier`` times as readily (seed 000: Ms Xie
+    applied two days after the 2019 rules took effect, her mother's flight already booked).
+    """
+
+    ready_multiplier: float = Field(ge=1, le=100)
+    ready_months: int = Field(default=1, ge=1, le=24)
+
+
 class BehaviourSpec(StrictModel):
     """Behavioural parameters (monthly rates in [0, 1]); ``sources`` cites each block."""
 
@@ -727,6 +896,15 @@ class BehaviourSpec(StrictModel):
     service_cost: ServiceCost = Field(
         default_factory=ServiceCost,
         description="Cost of applying under a declared service; no effect where none is declared.",
+    )
+    pipeline: Pipeline | None = Field(
+        default=None, description="The trip home with the permit to move; null = no time added."
+    )
+    preparation: Preparation | None = Field(
+        default=None, description="Papers readied between announcement and effect; null = none."
+    )
+    points_applicants: PointsApplicants | None = Field(
+        default=None, description="Applying to points rounds against the published cut-off; null = regardless of it."
     )
     sources: dict[str, Text] = Field(default_factory=dict, description="Each key's citation, in one language or both.")
     assumptions: tuple[Assumption, ...] = ()

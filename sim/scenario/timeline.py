@@ -70,8 +70,8 @@ def overlay(base: Any, delta: Any) -> Any:
 def resolve_timeline(rule_sets: tuple[RuleSet, ...]) -> list[RulePeriod]:
     """Resolve a city's rule-set deltas into full rule sets with the month each starts to govern.
 
-    A rule set's ``transition`` and ``publicity`` describe the change on its own date and are not
-    inherited: a later rule set without a transition switches with the default (the whole
+    A rule set's ``transition``, ``publicity`` and ``announced`` describe the change on its own date
+    and are not inherited: a later rule set without a transition switches with the default (the whole
     recorded history counts), and without publicity is announced to nobody in particular.
     """
     periods: list[RulePeriod] = []
@@ -79,7 +79,7 @@ def resolve_timeline(rule_sets: tuple[RuleSet, ...]) -> list[RulePeriod]:
     for index, delta in enumerate(rule_sets):
         current = delta if current is None else overlay(current, delta)
         current = _drop_removed(current).model_copy(
-            update={"transition": delta.transition, "publicity": delta.publicity}
+            update={"transition": delta.transition, "publicity": delta.publicity, "announced": delta.announced}
         )
         periods.append(RulePeriod(parse_month(delta.effective), current, index))
     return periods
@@ -183,6 +183,21 @@ def _check_points(
                 (*path, "rounds"),
                 "a points scheme needs a quota_persons, a threshold, or both.",
                 "add quota_persons: N (persons admitted per round) or threshold: S (points)",
+            )
+        published = rounds.published_cutoff
+        if published is not None and published.round >= scenario.start:
+            report(
+                (*path, "rounds", "published_cutoff", "round"),
+                f"the cut-off of round {month_label(published.round)} is declared as published before the "
+                f"run, which starts {month_label(scenario.start)}; the run publishes the cut-offs of its own rounds.",
+                "give the last round before the start, or remove published_cutoff",
+            )
+        if rounds.window is not None and len(rounds.months_of_year) != 1:
+            report(
+                (*path, "rounds", "window"),
+                f"an application window is annual, so it needs one round a year; months_of_year is "
+                f"{list(rounds.months_of_year)}.",
+                "keep one month in months_of_year (the month the round is decided), or remove the window",
             )
         if rounds.tie == "break_by_item" and not rounds.tie_break_item:
             report(

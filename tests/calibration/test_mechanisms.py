@@ -90,8 +90,17 @@ def test_the_ningbo_variants_load_and_fit_the_scenario():
     targets = load_targets(NINGBO_TARGETS)
     folder = ROOT / "calibration" / "variants" / "ningbo-2019"
     variants = {v.id: v for v in (load_variant(p) for p in sorted(folder.glob("*.yaml")))}
-    assert set(variants) == {"slow-awareness", "instant-awareness"}
+    assert set(variants) == {
+        "slow-awareness",
+        "instant-awareness",
+        "announced-awareness",
+        "announced-preparation",
+        "pipeline",
+    }
     for variant in variants.values():
         check_variant(variant, targets)
     assert variants["instant-awareness"].overrides == {"behaviour.awareness.monthly_rate": 1.0}
     assert set(variants["slow-awareness"].parameters) == set(targets.parameters)
+    # The mechanisms of the announcement and the pipeline fit two parameters, as slow awareness does.
+    for name in ("announced-awareness", "announced-preparation", "pipeline"):
+        assert len(variants[name].parameters) == 2
