@@ -768,10 +768,11 @@ class PopulationSpec(_PopulationTables):
             rows = [parse_age_band(band) for band in careers.years_in_city.by_age_band]
             for band in ages:
                 low, high = parse_age_band(band)
-                if not any(r_low <= low and high <= r_high for r_low, r_high in rows):
+                uncovered = [a for a in range(low, high) if not any(r_low <= a < r_high for r_low, r_high in rows)]
+                if uncovered:
                     raise ValueError(
-                        f"careers.years_in_city.by_age_band has no row covering the age band {band!r} of "
-                        f"age_band_shares; add a row whose band contains it"
+                        f"careers.years_in_city.by_age_band has no row for age {uncovered[0]} of the age band "
+                        f"{band!r} of age_band_shares; add a row whose band contains it"
                     )
         if employment is not None:
             coverage = sum(kind.share * kind.coverage for kind in careers.contributions.values())
@@ -807,7 +808,7 @@ PopulationDelta = create_model(
 
 
 def merged_population(base: PopulationSpec, delta: BaseModel | None) -> PopulationSpec:
-    """The population of a city: ``base`` with the keys ``delta`` declares replaced whole.
+    """The population of a city: ``base`` with the keys ``delta`` declares (not null) replaced whole.
 
     ``sources`` merge key by key (the city's citation wins) and the city's ``assumptions`` follow
     the scenario's; a key the city leaves out keeps the scenario's value and citation.
@@ -819,8 +820,9 @@ def merged_population(base: PopulationSpec, delta: BaseModel | None) -> Populati
     """
     if delta is None:
         return base
-    declared = {key: getattr(delta, key) for key in delta.model_fields_set if key not in ("sources", "assumptions")}
-    data = {key: getattr(base, key) for key in base.model_fields}
+    # A key left null is not declared (a dumped delta writes every key, the undeclared as null).
+    declared = {key: value for key, value in delta if value is not None and key not in ("sources", "assumptions")}
+    data = {key: getattr(base, key) for key in type(base).model_fields}
     data.update(declared)
     data["sources"] = {**base.sources, **delta.sources}
     data["assumptions"] = (*base.assumptions, *delta.assumptions)
