@@ -352,7 +352,7 @@ def _households(
         "sanctions": ((role == HEAD) & (rng.random(rows) < spec.sanctions_share)).astype(np.int8),
         "shortage_industry": working & (rng.random(rows) < spec.shortage_industry_share),
         "months_in_city": months_in_city,
-        "career": _careers(rng, spec, employment, np.isin(role, (HEAD, SPOUSE)) & initial),
+        "career": career_kinds(rng, spec, employment, np.isin(role, (HEAD, SPOUSE)) & initial),
     }
 
 
@@ -366,9 +366,10 @@ def _tenure_months(rng: np.random.Generator, spec: PopulationSpec, age: np.ndarr
 def years_in_city_months(rng: np.random.Generator, careers: Careers, age: np.ndarray) -> np.ndarray:
     """Months in the city drawn from the careers' table of year bands by age band.
 
-    A band that would have a person arrive younger than ``careers.arrival_age_min`` is cut at that
-    age (its share shrinks with the part cut off) and the person's row is renormalised over what
-    remains; inside a band the months are uniform.
+    Inside a band the months are uniform, up to the band's end or to the person's arrival at
+    ``careers.arrival_age_min``, whichever comes first. A band that starts beyond that arrival is
+    dropped and the person's row renormalised over the bands left, so that a band keeps its share
+    wherever its first month is possible.
 
     Parameters
     ----------
@@ -393,7 +394,7 @@ def years_in_city_months(rng: np.random.Generator, careers: Careers, age: np.nda
     inside = (row_bands[:, 0] <= age[:, None]) & (age[:, None] < row_bands[:, 1])
     row = np.argmax(inside, axis=1)
     cap = np.maximum(age - careers.arrival_age_min, 0).astype(np.float64) * 12
-    weight = shares[row] * np.clip((cap[:, None] - low) / (high - low), 0.0, 1.0)
+    weight = shares[row] * (cap[:, None] > low)
     total = weight.sum(axis=1)
     cumulative = np.cumsum(weight, axis=1)
     u_band, u_month = rng.random(len(age)), rng.random(len(age))
@@ -403,12 +404,29 @@ def years_in_city_months(rng: np.random.Generator, careers: Careers, age: np.nda
     return np.where(total > 0, months, 0.0)
 
 
-def _careers(rng: np.random.Generator, spec: PopulationSpec, employment: np.ndarray, worker: np.ndarray) -> np.ndarray:
+def career_kinds(
+    rng: np.random.Generator, spec: PopulationSpec, employment: np.ndarray, worker: np.ndarray
+) -> np.ndarray:
     """Each worker's kind of contribution career (1, 2, ... in the declared order; 0 for others).
 
     A kind is drawn with chance proportional to its share times its coverage (formal now) or times
     one less its coverage (not formal), so that with coverages that average to the formal share
     both the kinds' shares and the employment shares are kept.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The city's synthesis generator; not drawn from when ``spec`` has no careers.
+    spec : PopulationSpec
+        The city's population.
+    employment : ndarray of int8
+        Each row's employment state now.
+    worker : ndarray of bool
+        The rows that have a career (heads and spouses of the initial migrants).
+
+    Returns
+    -------
+    ndarray of int8
     """
     if spec.careers is None:
         return np.zeros(len(employment), np.int8)

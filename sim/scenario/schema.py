@@ -626,8 +626,8 @@ class YearsInCity(StrictModel):
     ``bands`` are year bands written as age bands are (``'0-1'``: under two completed years,
     ``'20+'``: twenty or more, up to 60); each row of ``by_age_band`` gives the shares of
     those bands for the persons of one age band and sums to 1. Months are drawn uniformly
-    inside a band; a band a person is too young for (arriving before ``arrival_age_min``) is
-    cut at that age and the row renormalised over what remains.
+    inside a band, up to the person's arrival at ``arrival_age_min``; a band that starts beyond
+    it is dropped and the row renormalised over the bands left.
     """
 
     bands: tuple[str, ...] = Field(min_length=1)
@@ -765,6 +765,12 @@ class PopulationSpec(_PopulationTables):
         if careers is None:
             return careers
         if ages is not None:
+            youngest = min(parse_age_band(band)[0] for band in ages)
+            if careers.arrival_age_min > youngest:
+                raise ValueError(
+                    f"careers.arrival_age_min is {careers.arrival_age_min}, but age_band_shares has migrants "
+                    f"aged {youngest}, who cannot have arrived that old; lower arrival_age_min to {youngest} or less"
+                )
             rows = [parse_age_band(band) for band in careers.years_in_city.by_age_band]
             for band in ages:
                 low, high = parse_age_band(band)
