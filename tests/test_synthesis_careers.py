@@ -223,3 +223,17 @@ def test_a_city_block_that_breaks_the_scenario_careers_is_refused(tmp_path: Path
         load_scenario(_write(tmp_path, body))
     message = str(err.value)
     assert "city 'example'" in message and "employment_shares.formal is 0.600" in message
+
+
+def test_the_beijing_block_changes_only_what_it_declares() -> None:
+    national = load_scenario(BASE).population
+    beijing = load_scenario(SCENARIOS / "base" / "beijing-migrants.yaml").population
+    changed = {key for key in type(beijing).model_fields if getattr(beijing, key) != getattr(national, key)}
+    assert changed == {"male_share", "careers", "sources", "assumptions"}
+    assert set(national.sources) <= set(beijing.sources)
+
+
+def test_the_ningbo_block_is_ningbo_only() -> None:
+    scenario = load_scenario("zhejiang-2023")
+    assert scenario.population_of("ningbo").careers is not None
+    assert all(scenario.population_of(city).careers is None for city in scenario.cities if city != "ningbo")
