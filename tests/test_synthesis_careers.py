@@ -233,7 +233,9 @@ def test_the_beijing_block_changes_only_what_it_declares() -> None:
     assert set(national.sources) <= set(beijing.sources)
 
 
-def test_the_ningbo_block_is_ningbo_only() -> None:
-    scenario = load_scenario("zhejiang-2023")
-    assert scenario.population_of("ningbo").careers is not None
-    assert all(scenario.population_of(city).careers is None for city in scenario.cities if city != "ningbo")
+def test_the_ningbo_population_is_a_variant_of_the_reform() -> None:
+    local, reform = load_scenario("ningbo-2019-reform-local-population"), load_scenario("ningbo-2019-reform")
+    assert local.population_of("ningbo").careers is not None
+    assert reform.population_of("ningbo").careers is None
+    assert local.cities["ningbo"].rules == reform.cities["ningbo"].rules
+    assert local.population == reform.population
