@@ -97,6 +97,16 @@ def target_value(monthly: pd.DataFrame, settlers: pd.DataFrame, target: Target, 
     return float(np.sum(w * monthly[indicator].to_numpy(dtype=float)) / w.sum())
 
 
+def _one_label(frame: pd.DataFrame) -> pd.DataFrame:
+    """One copy of a run's rows.
+
+    A run asked for under two labels (two equal parameter vectors of one batch) enters the
+    result's tables once for each, and its counts must not add up twice.
+    """
+    labels = frame["scenario"]
+    return frame if (labels == labels.iloc[0]).all() else frame[labels == labels.iloc[0]]
+
+
 def target_values(result: ExperimentResult, targets: dict[str, Target]) -> pd.DataFrame:
     """Every target's indicator in every finished run of ``result``.
 
@@ -106,8 +116,8 @@ def target_values(result: ExperimentResult, targets: dict[str, Target]) -> pd.Da
         Columns ``run, seed, target, value``; one row per run × target, in run order.
     """
     rows = []
-    monthly_by_run = dict(tuple(result.monthly.groupby("run", sort=False)))
-    settlers_by_run = dict(tuple(result.settlers.groupby("run", sort=False)))
+    monthly_by_run = {run: _one_label(frame) for run, frame in result.monthly.groupby("run", sort=False)}
+    settlers_by_run = {run: _one_label(frame) for run, frame in result.settlers.groupby("run", sort=False)}
     empty = result.settlers.iloc[0:0]
     for run in result.runs.itertuples():
         if run.run not in monthly_by_run:

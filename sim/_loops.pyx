@@ -1132,13 +1132,16 @@ def count_bits(
                     )
 
 
-cdef inline int8_t month_before(int8_t now, float draw, const float[:, ::1] thresholds) noexcept nogil:
-    """The state a month earlier: ``draw`` below the cumulative leaving rates of ``now`` moves, else stays."""
-    if draw < thresholds[now, 0]:
+cdef inline int8_t month_before(
+    int8_t now, float draw, const float[:, :, ::1] thresholds, int8_t career
+) noexcept nogil:
+    """The state a month earlier: ``draw`` below the cumulative leaving rates of ``now`` for the
+    ``career`` moves, else stays."""
+    if draw < thresholds[career, now, 0]:
         return UNEMPLOYED
-    if draw < thresholds[now, 1]:
+    if draw < thresholds[career, now, 1]:
         return INFORMAL
-    if draw < thresholds[now, 2]:
+    if draw < thresholds[career, now, 2]:
         return FORMAL
     return now
 
@@ -1148,10 +1151,11 @@ def history_month(
     Py_ssize_t back,
     int32_t[::1] workers,
     int8_t[::1] state,
+    const int8_t[::1] career,
     const int32_t[::1] months_in_city,
     const uint8_t[::1] has_business,
     const float[::1] u,
-    const float[:, ::1] thresholds,
+    const float[:, :, ::1] thresholds,
     uint64_t[::1] si_lo,
     uint64_t[::1] si_hi,
     uint64_t[::1] tax_lo,
@@ -1176,8 +1180,9 @@ def history_month(
     work with a business: tax) in month ``back``'s bit of the ledgers, and a month at work in the
     counters of months worked in a district group, then draws the state of the month before:
     ``u`` below the cumulative leaving rates of the current state moves to unemployed, informal
-    or formal; above them the state is kept. The workers present the month before stay at the
-    front of ``workers`` and ``state``, in order; returns how many.
+    or formal; above them the state is kept. ``career[row]`` picks the row's table of rates
+    (``thresholds[career]``, one per kind of contribution career). The workers present the month
+    before stay at the front of ``workers`` and ``state``, in order; returns how many.
     """
     cdef Py_ssize_t j, c, kept = 0, word = (back - 1) // 64
     cdef bint counting = False
@@ -1207,7 +1212,7 @@ def history_month(
                         counter_cities, counter_kind, counter_group, counter_from, counter_study,
                     )
             workers[kept] = row
-            state[kept] = month_before(now, u[row], thresholds)
+            state[kept] = month_before(now, u[row], thresholds, career[row])
             kept += months_in_city[row] > back
     return kept
 
@@ -1218,10 +1223,11 @@ def history_older(
     int64_t month,
     int32_t[::1] workers,
     int8_t[::1] state,
+    const int8_t[::1] career,
     const int32_t[::1] months_in_city,
     const uint8_t[::1] has_business,
     const float[::1] u,
-    const float[:, ::1] thresholds,
+    const float[:, :, ::1] thresholds,
     const city_t[::1] city,
     const int16_t[::1] enrolled_month,
     const int16_t[::1] graduated_month,
@@ -1268,7 +1274,7 @@ def history_older(
                 counter_cities, counter_kind, counter_group, counter_from, counter_study,
             )
             workers[kept] = row
-            state[kept] = month_before(now, u[j], thresholds)
+            state[kept] = month_before(now, u[j], thresholds, career[row])
             kept += months_in_city[row] > back
     return kept
 

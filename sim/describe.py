@@ -350,6 +350,8 @@ def _city_lines(scenario: Scenario, city_id: str, lab: Labels) -> list[str]:
     if city.assumptions:
         lines.append(f"- {_lv(lab, lab.get('headings', 'assumptions'))}")
         lines += _assumption_lines(city.assumptions, f"cities.{city_id}.", lab, "  ")
+    if city.population is not None:
+        lines += ["", *_city_population_lines(city.population, city_id, lab)]
     lines += ["", f"#### {lab.get('headings', 'rules')}"]
     previous: RulePeriod | None = None
     for period in resolve_timeline(city.rules):
@@ -439,6 +441,17 @@ def _route_lines(channel: Channel, lab: Labels, indent: str) -> list[str]:
         lines.append(f"{indent}- {_lv(lab, _route_label(route_name, lab), route_sentence(route, lab))}")
         if route.source:
             lines.append(f"{indent}  - {lab.phrase('source', source=cite(route.source, lab.lang))}")
+    return lines
+
+
+def _city_population_lines(spec: Any, city_id: str, lab: Labels) -> list[str]:
+    """The sources and assumptions of a city's own population block."""
+    declared = sorted(key for key, value in spec if value is not None and key not in ("sources", "assumptions"))
+    lines = [f"#### {lab.get('headings', 'population')}", "", f"- {', '.join(f'`{key}`' for key in declared)}"]
+    lines += [f"- {_lv(lab, f'`{key}`', _free_text(text, lab))}" for key, text in spec.sources.items()]
+    if spec.assumptions:
+        lines.append(f"- {_lv(lab, lab.get('headings', 'assumptions'))}")
+        lines += _assumption_lines(spec.assumptions, f"cities.{city_id}.population.", lab, "  ")
     return lines
 
 

@@ -44,7 +44,7 @@ from sim.population import (
 )
 from sim.regions import RegionStore
 from sim.rules.counters import CounterPlan, collect_specs
-from sim.scenario.schema import EmploymentDynamics, PopulationSpec, Scenario, parse_age_band
+from sim.scenario.schema import Careers, PopulationSpec, Scenario, parse_age_band
 from sim.streams import Streams, unbiased_round
 
 GRADUATION_AGE = {"senior_secondary": 18, "college": 21, "bachelor": 22, "master": 25, "doctorate": 28}
@@ -93,22 +93,19 @@ def synthesize(scenario: Scenario, agents: int, seed: int, counters: tuple[Count
     _check_size(scenario, agents, scale)
     parts: list[tuple[int, int, dict[str, np.ndarray]]] = []
     targets = apportion(agents, [c.migrants for c in scenario.cities.values()])
-    for city_index, city in enumerate(scenario.cities.values()):
+    for city_index, (city_id, city) in enumerate(scenario.cities.items()):
         target = targets[city_index]
         rng = streams.generator("synthesis", city_index)
+        spec = scenario.population_of(city_id)
         if target:
-            initial = _households(
-                rng, scenario.population, target, city_index, scenario.start, scenario.start, True, exact=True
-            )
+            initial = _households(rng, spec, target, city_index, scenario.start, scenario.start, True, exact=True)
             parts.append((scenario.start - 1, city_index, initial))
         u = streams.generator("inflow", city_index).random(scenario.months)
         for offset in range(scenario.months):
             rows = unbiased_round(city.inflow_per_month / scale, u[offset])
             if rows:
                 month = scenario.start + offset
-                parts.append(
-                    (month, city_index, _households(rng, scenario.population, rows, city_index, month, month, False))
-                )
+                parts.append((month, city_index, _households(rng, spec, rows, city_index, month, month, False)))
     if not parts:
         raise ScenarioError(
             [
@@ -131,10 +128,14 @@ def synthesize(scenario: Scenario, agents: int, seed: int, counters: tuple[Count
     pop = _population(columns, specs, scenario)
     person_data = streams.generator("person_data")
     draw_districts(person_data, scenario, pop)
+    thresholds, first_career = history_thresholds(scenario)
+    # Each city numbers its careers from 1; the tables of all cities are stacked after the default.
+    career = np.where(columns["career"] > 0, columns["career"] + first_career[columns["city"]] - 1, 0).astype(np.int8)
     _simulate_history(
         pop,
         columns["months_in_city"],
-        scenario.behaviour.employment,
+        career,
+        thresholds,
         scenario.start,
         streams,
         CounterPlan.of(specs, scenario),
@@ -284,8 +285,7 @@ def _households(
     )
     n = len(age)
     if initial:
-        tenure_months = np.minimum(rng.exponential(spec.months_in_city_mean, n), (age - WORKING_AGE_MIN) * 12)
-        city_since = month - np.floor(tenure_months).astype(np.int32)
+        city_since = month - np.floor(_tenure_months(rng, spec, age)).astype(np.int32)
     else:
         city_since = np.full(n, arrival, np.int32)
     head = np.repeat(np.arange(n), size)
@@ -317,6 +317,10 @@ def _households(
     )
     employment = np.where(working, employment, UNEMPLOYED).astype(np.int8)
     since = np.maximum(city_since[head], birth) if initial else np.full(rows, arrival, np.int32)
+    if initial and spec.careers is not None:
+        # A spouse came with the head, but no worker before the youngest age at arrival.
+        arrived_adult = birth + spec.careers.arrival_age_min * 12
+        since = np.where(role == SPOUSE, np.maximum(since, arrived_adult), since)
     months_in_city = (month - since).astype(np.int32)
     permit = np.full(rows, NO_MONTH, MONTH_DTYPE)
     if initial:
@@ -356,7 +360,176 @@ def _households(
         "sanctions": ((role == HEAD) & (rng.random(rows) < spec.sanctions_share)).astype(np.int8),
         "shortage_industry": working & (rng.random(rows) < spec.shortage_industry_share),
         "months_in_city": months_in_city,
+        "career": career_kinds(rng, spec, employment, np.isin(role, (HEAD, SPOUSE)) & initial),
     }
+
+
+def _tenure_months(rng: np.random.Generator, spec: PopulationSpec, age: np.ndarray) -> np.ndarray:
+    """Months already lived in the city at the start, for heads of household aged ``age``."""
+    if spec.careers is None:
+        return np.minimum(rng.exponential(spec.months_in_city_mean, len(age)), (age - WORKING_AGE_MIN) * 12)
+    return years_in_city_months(rng, spec.careers, age)
+
+
+def years_in_city_months(rng: np.random.Generator, careers: Careers, age: np.ndarray) -> np.ndarray:
+    """Months in the city drawn from the careers' table of year bands by age band.
+
+    Inside a band the months are uniform, up to the band's end or to the person's arrival at
+    ``careers.arrival_age_min``, whichever comes first. A band that starts beyond that arrival is
+    dropped and the person's row renormalised over the bands left, so that a band keeps its share
+    wherever its first month is possible.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The city's synthesis generator.
+    careers : Careers
+        The table (``years_in_city``) and the youngest age at arrival.
+    age : ndarray of int
+        Completed years of age at the start, each inside a row's age band.
+
+    Returns
+    -------
+    ndarray of float64
+        Months in the city, ``0 <= months <= (age - arrival_age_min) * 12``.
+    """
+    table = careers.years_in_city
+    years = np.array([parse_age_band(band) for band in table.bands], np.float64) * 12
+    low, high = years[:, 0], years[:, 1]
+    row_bands = np.array([parse_age_band(band) for band in table.by_age_band])
+    shares = np.array(list(table.by_age_band.values()), np.float64)
+    # The first row whose age band holds the age (the schema checks that one does).
+    inside = (row_bands[:, 0] <= age[:, None]) & (age[:, None] < row_bands[:, 1])
+    row = np.argmax(inside, axis=1)
+    cap = np.maximum(age - careers.arrival_age_min, 0).astype(np.float64) * 12
+    weight = shares[row] * (cap[:, None] > low)
+    total = weight.sum(axis=1)
+    cumulative = np.cumsum(weight, axis=1)
+    u_band, u_month = rng.random(len(age)), rng.random(len(age))
+    band = np.minimum((cumulative < (u_band * total)[:, None]).sum(axis=1), len(low) - 1)
+    top = np.minimum(high[band], cap)
+    months = low[band] + u_month * (top - low[band])
+    return np.where(total > 0, months, 0.0)
+
+
+def career_kinds(
+    rng: np.random.Generator, spec: PopulationSpec, employment: np.ndarray, worker: np.ndarray
+) -> np.ndarray:
+    """Each worker's kind of contribution career (1, 2, ... in the declared order; 0 for others).
+
+    A kind is drawn with chance proportional to its share times its coverage (formal now) or times
+    one less its coverage (not formal), so that with coverages that average to the formal share
+    both the kinds' shares and the employment shares are kept.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The city's synthesis generator; not drawn from when ``spec`` has no careers.
+    spec : PopulationSpec
+        The city's population.
+    employment : ndarray of int8
+        Each row's employment state now.
+    worker : ndarray of bool
+        The rows that have a career (heads and spouses of the initial migrants).
+
+    Returns
+    -------
+    ndarray of int8
+    """
+    if spec.careers is None:
+        return np.zeros(len(employment), np.int8)
+    kinds = list(spec.careers.contributions.values())
+    share = np.array([kind.share for kind in kinds])
+    coverage = np.array([kind.coverage for kind in kinds])
+    given_formal, given_other = share * coverage, share * (1 - coverage)
+    if given_formal.sum() <= 0:
+        given_formal = share
+    if given_other.sum() <= 0:
+        given_other = share
+    u = rng.random(len(employment))
+    formal = np.cumsum(given_formal) / given_formal.sum()
+    other = np.cumsum(given_other) / given_other.sum()
+    kind = np.where(
+        employment == FORMAL,
+        np.searchsorted(formal, u, side="right"),
+        np.searchsorted(other, u, side="right"),
+    )
+    return np.where(worker, np.minimum(kind, len(kinds) - 1) + 1, 0).astype(np.int8)
+
+
+def history_thresholds(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative monthly leaving rates of each state for each kind of contribution career of any city.
+
+    Returns the tables and, per city, the index of its first kind's table (0 for a city without
+    careers, whose workers all take table 0, the scenario's employment rates). Row
+    ``[career, state]`` holds the cumulative chances of moving to unemployed, informal and
+    formal work (see :func:`sim._loops.history_month`). Without careers there is one kind, the
+    scenario's employment rates. A kind leaves formal work after ``formal_spell_months_mean`` on
+    average (to informal or unemployed in the scenario's proportions) and re-enters it from
+    either other state after ``gap_months_mean``; moves between informal work and unemployment
+    keep the scenario's rates.
+
+    Raises
+    ------
+    ScenarioError
+        If a gap is so short that a month's chances of leaving a state add up to more than 1.
+    """
+    dynamics = scenario.behaviour.employment
+    tables = [
+        np.array(
+            [
+                [0.0, dynamics.unemployed_to_informal, dynamics.unemployed_to_formal],
+                [dynamics.informal_to_unemployed, 0.0, dynamics.informal_to_formal],
+                [dynamics.formal_to_unemployed, dynamics.formal_to_informal, 0.0],
+            ]
+        )
+    ]
+    to_informal = dynamics.formal_to_informal / max(dynamics.formal_to_informal + dynamics.formal_to_unemployed, 1e-12)
+    if dynamics.formal_to_informal + dynamics.formal_to_unemployed == 0:
+        to_informal = 1.0
+    first = np.zeros(len(scenario.cities), np.int64)
+    for city_index, city_id in enumerate(scenario.cities):
+        careers = scenario.population_of(city_id).careers
+        if careers is None:
+            continue
+        first[city_index] = len(tables)
+        for name, kind in careers.contributions.items():
+            leave_formal = 1.0 / kind.formal_spell_months_mean
+            enter = 0.0 if kind.gap_months_mean is None else 1.0 / kind.gap_months_mean
+            table = np.array(
+                [
+                    [0.0, dynamics.unemployed_to_informal, enter],
+                    [dynamics.informal_to_unemployed, 0.0, enter],
+                    [leave_formal * (1 - to_informal), leave_formal * to_informal, 0.0],
+                ]
+            )
+            if table.sum(axis=1).max() > 1:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            f"scenario {scenario.id}",
+                            f"cities.{city_id}.population.careers.contributions.{name}.gap_months_mean",
+                            f"expected a gap long enough that a month's chances of leaving informal work or "
+                            f"unemployment add up to at most 1, found {kind.gap_months_mean} months "
+                            f"(chances {table.sum(axis=1).max():.3f}).",
+                            hint="give a longer gap_months_mean",
+                        )
+                    ]
+                )
+            tables.append(table)
+    if len(tables) > np.iinfo(np.int8).max:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario {scenario.id}",
+                    "cities",
+                    f"expected at most {np.iinfo(np.int8).max - 1} kinds of contribution career over all "
+                    f"cities, found {len(tables) - 1}.",
+                    hint="let cities share the scenario's careers instead of declaring their own",
+                )
+            ]
+        )
+    return np.cumsum(np.stack(tables), axis=2).astype(np.float32), first
 
 
 def _ages(rng: np.random.Generator, spec: PopulationSpec, n: int) -> np.ndarray:
@@ -397,7 +570,7 @@ def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 def _population(columns: dict[str, np.ndarray], specs: tuple[CounterSpec, ...], scenario: Scenario) -> Population:
     n = len(columns["status"])
-    fields = {k: v for k, v in columns.items() if k != "months_in_city"}
+    fields = {k: v for k, v in columns.items() if k not in ("months_in_city", "career")}
     tax_years = scenario.income_tax.years + 1 if scenario.income_tax is not None else 0
     return Population(
         **fields,
@@ -416,24 +589,21 @@ def _population(columns: dict[str, np.ndarray], specs: tuple[CounterSpec, ...], 
 def _simulate_history(
     pop: Population,
     months_in_city: np.ndarray,
-    dynamics: EmploymentDynamics,
+    career: np.ndarray,
+    thresholds: np.ndarray,
     start: int,
     streams: Streams,
     plan: CounterPlan,
 ) -> None:
-    """Fill the ledgers and counters of the initial migrants by stepping their employment backwards in time."""
+    """Fill the ledgers and counters of the initial migrants by stepping their employment backwards in time.
+
+    ``career`` holds each row's kind of contribution career and ``thresholds`` the cumulative
+    leaving rates of each kind (see :func:`history_thresholds`).
+    """
     # The initial migrants are the first slots; only they have a history before the start.
     pop = pop.prefix(int((pop.status == MIGRANT).sum()))
     months_in_city = months_in_city[: pop.size]
-    leave = np.array(
-        [
-            [0.0, dynamics.unemployed_to_informal, dynamics.unemployed_to_formal],
-            [dynamics.informal_to_unemployed, 0.0, dynamics.informal_to_formal],
-            [dynamics.formal_to_unemployed, dynamics.formal_to_informal, 0.0],
-        ]
-    )
-    # One uniform per person and month picks the state one month earlier (see sim._loops.history).
-    thresholds = np.cumsum(leave, axis=1).astype(np.float32)
+    career = career[: pop.size]
     # Heads and spouses present a month back, in slot order; fewer each month further back.
     workers = np.flatnonzero(
         (pop.status == MIGRANT) & ((pop.role == HEAD) | (pop.role == SPOUSE)) & (months_in_city >= 1)
@@ -448,6 +618,7 @@ def _simulate_history(
             back,
             workers,
             state,
+            career,
             months_in_city,
             pop.has_business.view(np.uint8),
             streams.uniform("history", start - back, pop.size),
@@ -479,6 +650,7 @@ def _simulate_history(
             start - back,
             workers,
             state,
+            career,
             months_in_city,
             pop.has_business.view(np.uint8),
             streams.uniform_at("history", start - back, workers[:present]),

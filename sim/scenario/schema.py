@@ -7,14 +7,18 @@ is left out is inherited, a key set to ``null`` is removed (see :mod:`sim.scenar
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import itertools
 import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
+    BaseModel,
     Discriminator,
     Field,
     Tag,
+    ValidationError,
     ValidationInfo,
     create_model,
     field_validator,
@@ -701,7 +705,117 @@ OPEN_AGE_BAND_END = 61
 """An open band such as '51+' covers ages up to 60, the end of working life for migrants."""
 
 
-class PopulationSpec(StrictModel):
+class YearsInCity(StrictModel):
+    """Completed years already spent in the city at the start, by age band.
+
+    ``bands`` are year bands written as age bands are (``'0-1'``: under two completed years,
+    ``'20+'``: twenty or more, up to 60); each row of ``by_age_band`` gives the shares of
+    those bands for the persons of one age band and sums to 1. Months are drawn uniformly
+    inside a band, up to the person's arrival at ``arrival_age_min``; a band that starts beyond
+    it is dropped and the row renormalised over the bands left.
+    """
+
+    bands: tuple[str, ...] = Field(min_length=1)
+    by_age_band: dict[str, tuple[float, ...]] = Field(min_length=1)
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, bands: tuple[str, ...]) -> tuple[str, ...]:
+        edges = [parse_age_band(band) for band in bands]
+        for (_, high), (low, _) in itertools.pairwise(edges):
+            if low != high:
+                raise ValueError(f"year bands must follow each other without gap or overlap, got {list(bands)}")
+        if edges[0][0] != 0:
+            raise ValueError(f"the first year band must start at 0, got {bands[0]!r}")
+        return bands
+
+    @field_validator("by_age_band")
+    @classmethod
+    def _rows(cls, rows: dict[str, tuple[float, ...]], info: ValidationInfo) -> dict[str, tuple[float, ...]]:
+        bands = info.data.get("bands")
+        for age_band, shares in rows.items():
+            parse_age_band(age_band)
+            if bands is not None and len(shares) != len(bands):
+                raise ValueError(f"row {age_band!r} has {len(shares)} shares for {len(bands)} year bands {list(bands)}")
+            total = sum(shares)
+            if any(v < 0 for v in shares) or abs(total - 1) > 0.005:
+                raise ValueError(f"row {age_band!r} must be non-negative and sum to 1, got a sum of {total:.4f}")
+        return rows
+
+
+class ContributionCareer(StrictModel):
+    """A kind of contribution career: how long formal (insured) spells last and the gaps between them.
+
+    Its coverage, the share of months insured in the long run, is
+    ``formal_spell_months_mean / (formal_spell_months_mean + gap_months_mean)``; without
+    ``gap_months_mean`` the kind never contributes.
+    """
+
+    share: float = Field(ge=0, le=1, description="Share of working persons with this career.")
+    formal_spell_months_mean: float = Field(ge=1, le=600, description="Mean months of an insured spell.")
+    gap_months_mean: float | None = Field(
+        default=None, ge=1, le=600, description="Mean months between insured spells; null: never insured."
+    )
+
+    @property
+    def coverage(self) -> float:
+        """Long-run share of months insured."""
+        if self.gap_months_mean is None:
+            return 0.0
+        return self.formal_spell_months_mean / (self.formal_spell_months_mean + self.gap_months_mean)
+
+
+class Careers(StrictModel):
+    """Careers before the start: years in the city by age, and contribution careers with their gaps.
+
+    Without this block a population keeps one exponential time in the city
+    (``months_in_city_mean``) and the scenario's employment rates for its past.
+    """
+
+    arrival_age_min: int = Field(default=16, ge=0, le=60, description="Youngest age at arrival of a worker.")
+    years_in_city: YearsInCity
+    contributions: dict[str, ContributionCareer] = Field(
+        min_length=1,
+        description="Kinds of contribution career; their shares sum to 1 and their mean coverage is the formal share.",
+    )
+
+    @field_validator("contributions")
+    @classmethod
+    def _shares(cls, kinds: dict[str, ContributionCareer]) -> dict[str, ContributionCareer]:
+        total = sum(kind.share for kind in kinds.values())
+        if abs(total - 1) > 0.005:
+            raise ValueError(f"the shares of the contribution careers must sum to 1, got a sum of {total:.4f}")
+        return kinds
+
+
+class _PopulationTables(StrictModel):
+    """The checks of a population's share tables, shared by a full population and a city's delta."""
+
+    # Field validators, not one model validator, so that each bad table is reported at its
+    # own key path and line, and all of them at once.
+    @field_validator("education_shares", "age_band_shares", "skill_shares", "employment_shares", check_fields=False)
+    @classmethod
+    def _shares(cls, shares: dict[str, float] | None, info: ValidationInfo) -> dict[str, float] | None:
+        if shares is None:
+            return shares
+        total = sum(shares.values())
+        if any(v < 0 for v in shares.values()) or abs(total - 1) > 0.005:
+            raise ValueError(f"{info.field_name} must be non-negative and sum to 1, got a sum of {total:.4f}")
+        return shares
+
+    @field_validator("age_band_shares", check_fields=False)
+    @classmethod
+    def _age_bands(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        for band in shares or {}:
+            parse_age_band(band)
+        return shares
+
+
+FORMAL_SHARE_TOLERANCE = 0.02
+"""Largest gap between the contribution careers' mean coverage and the formal employment share."""
+
+
+class PopulationSpec(_PopulationTables):
     """Marginals for synthesising migrants (shares in [0, 1]); ``sources`` cites each."""
 
     education_shares: dict[Education, float]
@@ -723,25 +837,87 @@ class PopulationSpec(StrictModel):
     shortage_industry_share: float = Field(ge=0, le=1)
     honours_share: float = Field(ge=0, le=1)
     sanctions_share: float = Field(ge=0, le=1)
+    careers: Careers | None = Field(
+        default=None, description="Years in the city by age and contribution careers; without it, one exponential."
+    )
     sources: dict[str, Text] = Field(default_factory=dict, description="Each key's citation, in one language or both.")
     assumptions: tuple[Assumption, ...] = ()
 
-    # Field validators, not one model validator, so that each bad table is reported at its
-    # own key path and line, and all of them at once.
-    @field_validator("education_shares", "age_band_shares", "skill_shares", "employment_shares")
+    @field_validator("careers")
     @classmethod
-    def _shares(cls, shares: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        total = sum(shares.values())
-        if any(v < 0 for v in shares.values()) or abs(total - 1) > 0.005:
-            raise ValueError(f"{info.field_name} must be non-negative and sum to 1, got a sum of {total:.4f}")
-        return shares
+    def _careers_fit(cls, careers: Careers | None, info: ValidationInfo) -> Careers | None:
+        ages, employment = info.data.get("age_band_shares"), info.data.get("employment_shares")
+        if careers is None:
+            return careers
+        if ages is not None:
+            youngest = min(parse_age_band(band)[0] for band in ages)
+            if careers.arrival_age_min > youngest:
+                raise ValueError(
+                    f"careers.arrival_age_min is {careers.arrival_age_min}, but age_band_shares has migrants "
+                    f"aged {youngest}, who cannot have arrived that old; lower arrival_age_min to {youngest} or less"
+                )
+            rows = [parse_age_band(band) for band in careers.years_in_city.by_age_band]
+            for band in ages:
+                low, high = parse_age_band(band)
+                uncovered = [a for a in range(low, high) if not any(r_low <= a < r_high for r_low, r_high in rows)]
+                if uncovered:
+                    raise ValueError(
+                        f"careers.years_in_city.by_age_band has no row for age {uncovered[0]} of the age band "
+                        f"{band!r} of age_band_shares; add a row whose band contains it"
+                    )
+        if employment is not None:
+            coverage = sum(kind.share * kind.coverage for kind in careers.contributions.values())
+            formal = employment.get("formal", 0.0)
+            if abs(coverage - formal) > FORMAL_SHARE_TOLERANCE:
+                raise ValueError(
+                    f"the contribution careers insure {coverage:.3f} of months on average (share x spell / "
+                    f"(spell + gap)), but employment_shares.formal is {formal:.3f}; they must agree within "
+                    f"{FORMAL_SHARE_TOLERANCE}: change the careers' shares, spells or gaps, or the formal share"
+                )
+        return careers
 
-    @field_validator("age_band_shares")
-    @classmethod
-    def _age_bands(cls, shares: dict[str, float]) -> dict[str, float]:
-        for band in shares:
-            parse_age_band(band)
-        return shares
+
+def _optional_fields(model: type[BaseModel], leave_out: tuple[str, ...]) -> dict[str, tuple[object, object]]:
+    fields: dict[str, tuple[object, object]] = {}
+    for name, info in model.model_fields.items():
+        if name in leave_out:
+            continue
+        optional = copy.copy(info)
+        optional.default, optional.default_factory = None, None
+        fields[name] = (info.annotation | None, optional)
+    return fields
+
+
+PopulationDelta = create_model(
+    "PopulationDelta",
+    __base__=_PopulationTables,
+    __doc__="A city's population block: the keys it declares replace the scenario's, each whole.",
+    **_optional_fields(PopulationSpec, ("sources", "assumptions")),
+    sources=(dict[str, Text], Field(default_factory=dict, description="Citations of the declared keys.")),
+    assumptions=(tuple[Assumption, ...], ()),
+)
+
+
+def merged_population(base: PopulationSpec, delta: BaseModel | None) -> PopulationSpec:
+    """The population of a city: ``base`` with the keys ``delta`` declares (not null) replaced whole.
+
+    ``sources`` merge key by key (the city's citation wins) and the city's ``assumptions`` follow
+    the scenario's; a key the city leaves out keeps the scenario's value and citation.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        If the merged population breaks a cross-key check (e.g. careers against the formal share).
+    """
+    if delta is None:
+        return base
+    # A key left null is not declared (a dumped delta writes every key, the undeclared as null).
+    declared = {key: value for key, value in delta if value is not None and key not in ("sources", "assumptions")}
+    data = {key: getattr(base, key) for key in type(base).model_fields}
+    data.update(declared)
+    data["sources"] = {**base.sources, **delta.sources}
+    data["assumptions"] = (*base.assumptions, *delta.assumptions)
+    return PopulationSpec.model_validate(data)
 
 
 class Shock(StrictModel):
@@ -921,6 +1097,10 @@ class City(StrictModel):
     districts: dict[str, District] = Field(
         default_factory=dict, max_length=MAX_DISTRICTS, description="The city's districts and their groups."
     )
+    population: PopulationDelta | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="The city's own marginals for its migrants: each key replaces the scenario's whole.",
+    )
     source: str | tuple[str, ...] = ""
     assumptions: tuple[Assumption, ...] = ()
 
@@ -1000,6 +1180,27 @@ class Scenario(StrictModel):
                         f"scenario in or before {month_label(first)}, or from {month_label(until)} on"
                     )
         return cities
+
+    @field_validator("cities")
+    @classmethod
+    def _city_populations(cls, cities: dict[str, City], info: ValidationInfo) -> dict[str, City]:
+        base = info.data.get("population")
+        if base is None:
+            return cities  # the scenario's population is invalid; its own errors are reported
+        for city_id, city in cities.items():
+            try:
+                merged_population(base, city.population)
+            except ValidationError as err:
+                found = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'population'}: {e['msg']}" for e in err.errors())
+                raise ValueError(
+                    f"city '{city_id}': its population block merged over the scenario's is invalid ({found}); "
+                    "declare in the city every key that must change with it"
+                ) from err
+        return cities
+
+    def population_of(self, city_id: str) -> PopulationSpec:
+        """The marginals of one city's migrants: the scenario's, with the city's own block over them."""
+        return merged_population(self.population, self.cities[city_id].population)
 
     @field_validator("regions")
     @classmethod

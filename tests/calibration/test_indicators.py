@@ -50,3 +50,16 @@ def test_months_outside_the_run_are_an_error(tiny_result, tmp_path):
     )
     with pytest.raises(ValueError, match="not simulated"):
         target_value(tiny_result.monthly, tiny_result.settlers, late, "late")
+
+
+def test_a_point_repeated_in_one_batch_counts_its_run_once(tmp_path):
+    from calibration.evaluate import Evaluator
+
+    targets = load_targets(write_yaml(tmp_path / "t.yaml", tiny_targets()))
+    evaluator = Evaluator(targets, backend="serial", progress=False)
+    point = {name: p.from_unit(0.5) for name, p in targets.parameters.items()}
+    once = evaluator.values([point], [0]).set_index("target")["value"]
+    twice = evaluator.values([point, point], [0])
+    for index in (0, 1):
+        values = twice[twice["point"] == index].set_index("target")["value"]
+        assert values.to_dict() == pytest.approx(once.to_dict())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.conftest import SCENARIOS
 
-SHARED = {"china-migrants"}  # shared parameters, no rules of a real place
+SHARED = {"china-migrants", "beijing-migrants"}  # shared parameters, no rules of a real place
 
 
 def test_every_preset_has_a_case():

@@ -24,6 +24,7 @@ from tests.presets.helpers import condition, run
 BASELINE, REFORM = "ningbo-2018-baseline", "ningbo-2019-reform"
 COUNTING, DURATIONS = "ningbo-2019-counting-only", "ningbo-2019-durations-only"
 TIMELINE = "ningbo-2020-2023"
+LOCAL = "ningbo-2019-reform-local-population"  # the reform's rules with Ningbo's own population
 
 TABLE = {
     "ningbo_xie_2019": {BASELINE: [], COUNTING: ["talent"], DURATIONS: ["talent"], REFORM: ["talent"]},
@@ -44,9 +45,10 @@ TABLE = {
 
 
 @pytest.mark.parametrize("case", sorted(TABLE))
-@pytest.mark.parametrize("scenario", [BASELINE, COUNTING, DURATIONS, REFORM])
+@pytest.mark.parametrize("scenario", [BASELINE, COUNTING, DURATIONS, REFORM, LOCAL])
 def test_which_part_of_the_reform_admits_whom(scenario, case):
-    assert run(scenario, "ningbo", "2019-09", case).eligible_channels == TABLE[case][scenario]
+    expected = TABLE[case][REFORM if scenario == LOCAL else scenario]
+    assert run(scenario, "ningbo", "2019-09", case).eligible_channels == expected
 
 
 def test_xie_college_route_under_each_counting_rule():
