@@ -19,9 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sim.errors import UnknownKindError
 from sim.rules.history_quantities import age_by_birth_year, income_tax_years
-from sim.rules.vocabulary import Context, Labels
+from sim.rules.vocabulary import Context, Labels, entry_of
 from sim.value_types import TENURES
 
 Per = Literal["month", "year", "count"]
@@ -208,26 +207,10 @@ BRACKETS_ONLY: tuple[str, ...] = tuple(name for name, q in ITEM_QUANTITIES.items
 
 
 def item_quantity(name: str) -> ItemQuantity:
-    """The entry of quantity ``name``.
-
-    Raises
-    ------
-    UnknownKindError
-        If no entry has that name.
-    """
-    if name not in ITEM_QUANTITIES:
-        raise UnknownKindError("points quantity", name, ITEM_QUANTITIES)
-    return ITEM_QUANTITIES[name]
+    """The entry of quantity ``name``; an unknown name is an :class:`~sim.errors.UnknownKindError`."""
+    return entry_of(ITEM_QUANTITIES, "points quantity", name)
 
 
 def item_flag(name: str) -> ItemFlag:
-    """The entry of flag ``name``.
-
-    Raises
-    ------
-    UnknownKindError
-        If no entry has that name.
-    """
-    if name not in ITEM_FLAGS:
-        raise UnknownKindError("points flag", name, ITEM_FLAGS)
-    return ITEM_FLAGS[name]
+    """The entry of flag ``name``; an unknown name is an :class:`~sim.errors.UnknownKindError`."""
+    return entry_of(ITEM_FLAGS, "points flag", name)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic.fields import FieldInfo
@@ -190,8 +190,12 @@ def condition_fields(kinds: Mapping[str, ConditionKind]) -> dict[str, tuple[obje
     return {name: (kind.annotation | None, kind.field) for name, kind in kinds.items()}
 
 
-def kind_of(kinds: Mapping[str, ConditionKind], name: str) -> ConditionKind:
-    """The entry of ``name``.
+Entry = TypeVar("Entry")
+"""An entry of a registry (a condition kind, a points quantity or flag)."""
+
+
+def entry_of(entries: Mapping[str, Entry], what: str, name: str) -> Entry:
+    """The entry of ``name`` in a registry of ``what`` (a condition, a points quantity, ...).
 
     Raises
     ------
@@ -199,9 +203,14 @@ def kind_of(kinds: Mapping[str, ConditionKind], name: str) -> ConditionKind:
         If no entry has that name.
     """
     try:
-        return kinds[name]
+        return entries[name]
     except KeyError:
-        raise UnknownKindError("condition", name, kinds) from None
+        raise UnknownKindError(what, name, entries) from None
+
+
+def kind_of(kinds: Mapping[str, ConditionKind], name: str) -> ConditionKind:
+    """The condition kind ``name`` (see :func:`entry_of`)."""
+    return entry_of(kinds, "condition", name)
 
 
 def in_order(kinds: Mapping[str, ConditionKind], *, counts_last: bool) -> tuple[ConditionKind, ...]:
